@@ -1,0 +1,20 @@
+"""asgi-lambda: run any ASGI application on AWS Lambda."""
+
+from ._errors import BadRequestError, ConfigurationError, EventError, UnknownEventError
+from ._handler import InvocationFailedError, asgi_handler
+from ._middleware import CallNext, Middleware
+from ._request import Request
+from ._response import Response
+
+__all__ = [
+    "BadRequestError",
+    "CallNext",
+    "ConfigurationError",
+    "EventError",
+    "InvocationFailedError",
+    "Middleware",
+    "Request",
+    "Response",
+    "UnknownEventError",
+    "asgi_handler",
+]

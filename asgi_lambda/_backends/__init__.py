@@ -1,0 +1,1 @@
+"""Connection-state backends for WebSocket APIs, chosen by the ``dsn`` option."""

@@ -1,0 +1,22 @@
+"""The exceptions asgi-lambda raises on purpose.
+
+All are ``ValueError`` subclasses so callers that only know "bad input" can catch them generically.
+"""
+
+from __future__ import annotations
+
+
+class ConfigurationError(ValueError):
+    """An option passed to ``asgi_handler`` (or a backend ``dsn``) is invalid; raised at construction."""
+
+
+class EventError(ValueError):
+    """The invocation's event cannot be handled."""
+
+
+class UnknownEventError(EventError):
+    """The event matches none of the shapes asgi-lambda knows; the message names the shapes tried."""
+
+
+class BadRequestError(EventError):
+    """The event has a known shape but bad values (say, an invalid base64 body): answered with a 400."""

@@ -1,0 +1,158 @@
+"""``asgi_handler``: the public entry point, and the adapter that serves one invocation."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any, Protocol, overload
+
+from ._asgi_app import as_asgi3
+from ._errors import BadRequestError
+from ._http_cycle import run_http_app
+from ._loop import run
+from ._middleware import CallNext, compose
+from ._options import Options, build_options
+from ._request import Request
+from ._response import Response, plain_text
+from ._sources import detect
+from ._sources._base import EventSource
+from ._stack import middleware_stack
+from ._types import ASGIApp, LambdaContext, LambdaEvent, LambdaResponse
+
+logger = logging.getLogger("asgi_lambda")
+
+# Lambda's synchronous response limit; past it Lambda fails the invocation with an opaque error.
+MAX_RESPONSE_BYTES = 6 * 1024 * 1024
+_NO_CONTEXT: Any = object()
+
+
+class InvocationFailedError(RuntimeError):
+    """Raised to Lambda for a status listed in ``fail_on_status``, so Lambda counts an error."""
+
+    def __init__(self, status: int, response: LambdaResponse) -> None:
+        super().__init__(f"the app answered {status}, which fail_on_status turns into a failure")
+        self.status = status
+        self.response = response
+
+
+LambdaHandlerFunction = Callable[[LambdaEvent, LambdaContext], Any]
+
+
+class LambdaHandler(Protocol):
+    """What ``asgi_handler`` returns: a Lambda handler that is also a decorator."""
+
+    __name__: str
+
+    @overload
+    def __call__(self, event: LambdaEvent, context: LambdaContext) -> LambdaResponse: ...
+
+    @overload
+    def __call__(self, event: LambdaHandlerFunction) -> LambdaHandlerFunction: ...
+
+    def __call__(self, event: Any, context: Any = ...) -> Any: ...
+
+
+class Adapter:
+    """Everything built once per execution environment for one app: options, chain, lifespan."""
+
+    def __init__(self, app: Any, options: Options) -> None:
+        self.app: ASGIApp = as_asgi3(app)
+        self.options = options
+        self.middlewares = middleware_stack(self.app, options)
+        self.chain: CallNext = compose(self.middlewares, self._run_app)
+        self._websocket: Any = None
+        if options.log_level:
+            logger.setLevel(options.log_level.upper())
+
+    async def _run_app(self, request: Request) -> Response:
+        return await run_http_app(self.app, request, self.options.propagate_exceptions)
+
+    async def _serve(self, request: Request) -> Response:
+        try:
+            return await self.chain(request)
+        except Exception:
+            if self.options.propagate_exceptions:
+                raise
+            logger.exception("a middleware raised: answering 500")
+            return plain_text(500, "Internal Server Error")
+
+    def __call__(self, event: LambdaEvent, context: LambdaContext) -> LambdaResponse:
+        source = detect(event)
+        if source.kind == "websocket":
+            return self._websocket_handler()(event, context, source)
+        try:
+            request = source.parse(event, context)
+        except BadRequestError as exc:
+            logger.warning("answering 400: %s", exc)
+            return source.render(plain_text(400, str(exc)), event)
+        response = run(self._serve(request))
+        rendered = self._checked_size(source, source.render(response, event), event)
+        status = response.status
+        if status in self.options.fail_on_status:
+            raise InvocationFailedError(status, rendered)
+        return rendered
+
+    def _checked_size(
+        self, source: EventSource, rendered: LambdaResponse, event: LambdaEvent
+    ) -> LambdaResponse:
+        size = payload_size(rendered)
+        if size <= MAX_RESPONSE_BYTES:
+            return rendered
+        logger.error(
+            "response of about %d bytes exceeds Lambda's %d-byte payload limit: answering 500",
+            size,
+            MAX_RESPONSE_BYTES,
+        )
+        return source.render(plain_text(500, "Internal Server Error"), event)
+
+    def _websocket_handler(self) -> Any:
+        if self._websocket is None:
+            from ._websocket import WebSocketHandler  # boto3 & backends only for WebSocket APIs
+
+            self._websocket = WebSocketHandler(self.app, self.options)
+        return self._websocket
+
+
+def payload_size(rendered: LambdaResponse) -> int:
+    """A cheap upper-bound estimate of the JSON size Lambda will see: body plus header text."""
+    size = len(rendered.get("body") or "") + 256
+    for key in ("headers", "multiValueHeaders"):
+        for name, values in (rendered.get(key) or {}).items():
+            size += len(name) + len(str(values)) + 8
+    for cookie in rendered.get("cookies") or ():
+        size += len(cookie) + 4
+    return size
+
+
+def asgi_handler(app: Any, **options: Any) -> LambdaHandler:
+    """Wrap an ASGI app into a Lambda handler.
+
+    Use the result as the handler itself (``handler = asgi_handler(app)``) or as a decorator over a
+    function ``(event, context)`` that runs first: if it returns anything but None, that answers
+    the invocation; if it returns None, the event goes to the app.  Options are checked here and a
+    bad one raises ``ConfigurationError`` naming it.  See docs/api.md for every option.
+    """
+    adapter = Adapter(app, build_options(**options))
+
+    def handler(event: Any, context: Any = _NO_CONTEXT) -> Any:
+        if context is _NO_CONTEXT:
+            if callable(event):
+                return _decorated(adapter, event)
+            context = None
+        return adapter(event, context)
+
+    handler.adapter = adapter  # type: ignore[attr-defined]
+    return handler  # type: ignore[return-value]
+
+
+def _decorated(adapter: Adapter, function: LambdaHandlerFunction) -> LambdaHandlerFunction:
+    @functools.wraps(function)
+    def handler(event: LambdaEvent, context: LambdaContext) -> Any:
+        answer = function(event, context)
+        if answer is not None:
+            return answer
+        return adapter(event, context)
+
+    handler.adapter = adapter  # type: ignore[attr-defined]
+    return handler

@@ -1,0 +1,133 @@
+"""Runs an ASGI app for one request: the scope and one ``http.request`` in, one Response out.
+
+This is the innermost step of the middleware chain.  It owns the error policy of SPEC section 5:
+an app error becomes a 500 with a logged traceback; only ``BaseException``s that are not
+``Exception``s (cancellation, KeyboardInterrupt, SystemExit) escape.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from ._request import Request
+from ._response import Response, plain_text
+from ._types import ASGIApp, Message, Scope
+
+logger = logging.getLogger("asgi_lambda")
+
+ASGI_INFO = {"version": "3.0", "spec_version": "2.4"}
+_DISCONNECT: Message = {"type": "http.disconnect"}
+
+
+def http_scope(request: Request) -> Scope:
+    """The ASGI HTTP scope for ``request``; middleware-supplied keys in ``request.scope`` win."""
+    scope: Scope = {
+        "type": "http",
+        "asgi": ASGI_INFO,
+        "http_version": request.http_version,
+        "method": request.method,
+        "scheme": request.scheme,
+        "path": request.path,
+        "raw_path": request.raw_path,
+        "root_path": request.root_path,
+        "query_string": request.query_string,
+        "headers": request.headers,
+        "client": request.client,
+        "server": request.server,
+        "aws.event": request.event,
+        "aws.context": request.context,
+    }
+    if request.scope:
+        scope.update(request.scope)
+    return scope
+
+
+class _Exchange:
+    """The receive/send pair handed to the app, and what the app sent through it."""
+
+    __slots__ = ("request_body", "body_sent", "status", "headers", "chunks", "complete", "waiter")
+
+    def __init__(self, body: bytes) -> None:
+        self.request_body = body
+        self.body_sent = False
+        self.status: int | None = None
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.chunks: list[bytes] = []
+        self.complete = False
+        self.waiter: asyncio.Future[None] | None = None
+
+    async def receive(self) -> Message:
+        if not self.body_sent:
+            self.body_sent = True
+            return {"type": "http.request", "body": self.request_body, "more_body": False}
+        if not self.complete:
+            # A second receive() waits for the response to finish (Starlette listens for
+            # disconnect while streaming); the future is made only when someone waits.
+            if self.waiter is None:
+                self.waiter = asyncio.get_running_loop().create_future()
+            await asyncio.shield(self.waiter)
+        return _DISCONNECT
+
+    async def send(self, message: Message) -> None:
+        kind = message["type"]
+        if self.complete:
+            raise RuntimeError(f"ASGI message {kind!r} sent after the response completed")
+        if kind == "http.response.start":
+            if self.status is not None:
+                raise RuntimeError("ASGI 'http.response.start' sent twice")
+            self.status = int(message["status"])
+            self.headers = [(bytes(k).lower(), bytes(v)) for k, v in message.get("headers", ())]
+        elif kind == "http.response.body":
+            if self.status is None:
+                raise RuntimeError("ASGI 'http.response.body' sent before 'http.response.start'")
+            body = message.get("body", b"")
+            if body:
+                self.chunks.append(bytes(body))
+            if not message.get("more_body", False):
+                self._finish()
+        else:
+            raise RuntimeError(f"unexpected ASGI message {kind!r} in an HTTP response")
+
+    def _finish(self) -> None:
+        self.complete = True
+        self.release_waiter()
+
+    def release_waiter(self) -> None:
+        """Wake a pending second ``receive()``: the response is done or never will be."""
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    def response(self) -> Response:
+        assert self.status is not None
+        chunks = self.chunks
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        return Response(status=self.status, headers=self.headers, body=body)
+
+
+def _server_error() -> Response:
+    return plain_text(500, "Internal Server Error")
+
+
+async def run_http_app(app: ASGIApp, request: Request, propagate: bool = False) -> Response:
+    """Run ``app`` for ``request``; never raises an app ``Exception`` unless ``propagate``."""
+    scope = http_scope(request)
+    exchange = _Exchange(request.body)
+    try:
+        await app(scope, exchange.receive, exchange.send)
+    except Exception:
+        if exchange.complete:
+            logger.exception("ASGI app raised after its response completed; the response stands")
+            if propagate:
+                raise
+            return exchange.response()
+        where = "mid-response" if exchange.status is not None else "before responding"
+        logger.exception("ASGI app raised %s: answering 500", where)
+        if propagate:
+            raise
+        return _server_error()
+    finally:
+        exchange.release_waiter()
+    if not exchange.complete:
+        logger.error("ASGI app returned without completing a response: answering 500")
+        return _server_error()
+    return exchange.response()

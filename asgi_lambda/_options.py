@@ -1,0 +1,140 @@
+"""The options ``asgi_handler`` accepts, checked once at construction.
+
+Names follow Mangum's where Mangum has the option, so migration is a rename.  Every check raises a
+``ConfigurationError`` that names the option, long before the first request.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ._errors import ConfigurationError
+from ._middleware import Middleware
+
+LifespanMode = Literal["auto", "on", "off"]
+LIFESPAN_MODES = ("auto", "on", "off")
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    lifespan: LifespanMode = "auto"
+    api_gateway_base_path: str = "/"
+    strip_stage_path: bool = False
+    text_mime_types: tuple[str, ...] = ()
+    exclude_headers: tuple[str, ...] = ()
+    compression: bool = True
+    compression_min_size: int = 500
+    compress_edge_responses: bool = False
+    log_level: str = "info"
+    access_log: bool = True
+    middlewares: tuple[Middleware, ...] = ()
+    propagate_exceptions: bool = False
+    fail_on_status: frozenset[int] = field(default_factory=frozenset)
+    dsn: str | None = None
+    api_gateway_endpoint_url: str | None = None
+    api_gateway_region_name: str | None = None
+    logger: Any = None
+    tracer: Any = None
+    metrics: Any = None
+
+
+def build_options(**values: Any) -> Options:
+    """Validate keyword options into an ``Options``; unknown names are errors too."""
+    known = Options.__dataclass_fields__
+    for name in values:
+        if name not in known:
+            raise ConfigurationError(f"unknown option {name!r}; known options: {', '.join(known)}")
+    checked = dict(values)
+    if "lifespan" in values and values["lifespan"] not in LIFESPAN_MODES:
+        raise ConfigurationError(
+            f"option 'lifespan' must be one of {LIFESPAN_MODES}, not {values['lifespan']!r}"
+        )
+    if "api_gateway_base_path" in values:
+        checked["api_gateway_base_path"] = _base_path(values["api_gateway_base_path"])
+    for name in ("text_mime_types", "exclude_headers"):
+        if name in values:
+            checked[name] = _strings(name, values[name])
+    if "exclude_headers" in checked:
+        checked["exclude_headers"] = tuple(h.lower() for h in checked["exclude_headers"])
+    for name in ("strip_stage_path", "compression", "compress_edge_responses", "access_log",
+                 "propagate_exceptions"):
+        if name in values and not isinstance(values[name], bool):
+            raise ConfigurationError(f"option {name!r} must be True or False, not {values[name]!r}")
+    if "compression_min_size" in values:
+        size = values["compression_min_size"]
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise ConfigurationError(
+                f"option 'compression_min_size' must be a whole number >= 0, not {size!r}"
+            )
+    if "log_level" in values:
+        checked["log_level"] = _log_level(values["log_level"])
+    if "middlewares" in values:
+        checked["middlewares"] = _middlewares(values["middlewares"])
+    if "fail_on_status" in values:
+        checked["fail_on_status"] = _statuses(values["fail_on_status"])
+    for name in ("dsn", "api_gateway_endpoint_url", "api_gateway_region_name"):
+        if values.get(name) is not None and not isinstance(values[name], str):
+            raise ConfigurationError(f"option {name!r} must be a string, not {values[name]!r}")
+    return Options(**checked)
+
+
+def _base_path(value: Any) -> str:
+    if value is None:
+        return "/"
+    if not isinstance(value, str):
+        raise ConfigurationError(f"option 'api_gateway_base_path' must be a string, not {value!r}")
+    stripped = value.strip("/")
+    return "/" + stripped if stripped else "/"
+
+
+def _strings(name: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, Collection):
+        raise ConfigurationError(f"option {name!r} must be a list of strings, not {value!r}")
+    if not all(isinstance(item, str) for item in value):
+        raise ConfigurationError(f"option {name!r} must contain only strings, not {value!r}")
+    return tuple(value)
+
+
+def _log_level(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return logging.getLevelName(value).lower()
+    if not isinstance(value, str) or value.lower() not in LOG_LEVELS:
+        raise ConfigurationError(f"option 'log_level' must be one of {LOG_LEVELS}, not {value!r}")
+    return value.lower()
+
+
+def _middlewares(value: Any) -> tuple[Middleware, ...]:
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        raise ConfigurationError(f"option 'middlewares' must be a list, not {value!r}")
+    for item in value:
+        if not callable(item):
+            raise ConfigurationError(
+                f"option 'middlewares' must contain async callables (request, call_next), "
+                f"not {item!r}"
+            )
+    return tuple(value)
+
+
+def _statuses(value: Any) -> frozenset[int]:
+    """Accept status codes and class names such as ``"5xx"``."""
+    if isinstance(value, (str, int)) or not isinstance(value, Collection):
+        raise ConfigurationError(
+            f"option 'fail_on_status' must be a list of status codes or classes like '5xx', "
+            f"not {value!r}"
+        )
+    codes: set[int] = set()
+    for item in value:
+        if isinstance(item, int) and not isinstance(item, bool) and 100 <= item <= 599:
+            codes.add(item)
+        elif isinstance(item, str) and len(item) == 3 and item[0] in "12345" and item[1:] == "xx":
+            first = int(item[0]) * 100
+            codes.update(range(first, first + 100))
+        else:
+            raise ConfigurationError(
+                f"option 'fail_on_status' has {item!r}: use status codes 100-599 or '4xx'/'5xx'"
+            )
+    return frozenset(codes)

@@ -1,0 +1,43 @@
+"""The normalized request every middleware sees, whatever front door the event came through."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._types import LambdaContext, LambdaEvent, RawHeaders
+
+
+@dataclass(slots=True)
+class Request:
+    """One HTTP request, already translated from its event.
+
+    Field names and meanings follow the ASGI HTTP scope so the core can copy them straight in:
+    ``path`` is percent-decoded, ``raw_path`` and ``query_string`` are the bytes as received,
+    ``headers`` has lower-cased names and one entry per value.  ``event`` and ``context`` keep the
+    raw invocation reachable; ``scope`` holds extra keys a middleware wants in the ASGI scope.
+    """
+
+    method: str
+    path: str
+    raw_path: bytes
+    query_string: bytes
+    headers: RawHeaders
+    body: bytes
+    source: str
+    event: LambdaEvent
+    context: LambdaContext = None
+    root_path: str = ""
+    scheme: str = "https"
+    server: tuple[str, int] | None = None
+    client: tuple[str, int] | None = None
+    http_version: str = "1.1"
+    scope: dict[str, Any] = field(default_factory=dict)
+
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name`` (case-insensitive), or None."""
+        key = name.lower().encode("latin-1")
+        for header_name, value in self.headers:
+            if header_name == key:
+                return value.decode("latin-1")
+        return None

@@ -1,0 +1,46 @@
+"""The normalized response every middleware sees before it is shaped for the event source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ._types import RawHeaders
+
+
+@dataclass(slots=True)
+class Response:
+    """One HTTP response as the app sent it.
+
+    ``headers`` keep the app's order and one entry per value (``set-cookie`` is never merged).
+    ``base64`` is the body-encoding decision: None until the binary-detection middleware (or the
+    core, if that middleware is off) decides; a middleware may set it to force text or binary.
+    """
+
+    status: int
+    headers: RawHeaders = field(default_factory=list)
+    body: bytes = b""
+    base64: bool | None = None
+
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name`` (case-insensitive), or None."""
+        key = name.lower().encode("latin-1")
+        for header_name, value in self.headers:
+            if header_name.lower() == key:
+                return value.decode("latin-1")
+        return None
+
+    def set_header(self, name: str, value: str) -> None:
+        """Replace every value of ``name`` with one ``value``."""
+        key = name.lower().encode("latin-1")
+        self.headers = [(k, v) for k, v in self.headers if k.lower() != key]
+        self.headers.append((key, value.encode("latin-1")))
+
+
+def plain_text(status: int, text: str) -> Response:
+    """A short ``text/plain`` response, for errors the adapter answers itself."""
+    body = text.encode("utf-8")
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", str(len(body)).encode("latin-1")),
+    ]
+    return Response(status=status, headers=headers, body=body, base64=False)

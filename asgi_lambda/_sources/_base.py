@@ -1,0 +1,182 @@
+"""What every event source provides, and the small translations several of them share."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import unquote, urlencode
+
+from pydantic import ValidationError
+
+from .._errors import BadRequestError
+from .._request import Request
+from .._response import Response
+from .._types import LambdaContext, LambdaEvent, LambdaResponse, RawHeaders
+from ..middlewares.binary import needs_base64
+
+HTTP_VERSIONS = {"HTTP/1.0": "1.0", "HTTP/1.1": "1.1", "HTTP/2": "2", "HTTP/2.0": "2", "HTTP/3": "3"}
+
+
+@dataclass(frozen=True, slots=True)
+class EventSource:
+    """One front door: how to recognise its events, read them, and answer in its shape.
+
+    ``matches`` is a cheap key check run on every event, so it must not validate; ``parse``
+    validates and raises ``BadRequestError`` (answered 400 through ``render``) for bad values.
+    ``kind`` is ``"http"`` or ``"websocket"``.
+    """
+
+    name: str
+    description: str
+    matches: Callable[[LambdaEvent], bool]
+    parse: Callable[[LambdaEvent, LambdaContext], Request]
+    render: Callable[[Response, LambdaEvent], LambdaResponse]
+    kind: str = "http"
+
+
+def bad_event(label: str, exc: ValidationError) -> BadRequestError:
+    """One line naming the first bad field, e.g. ``requestContext.http.method: Field required``."""
+    first = exc.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in first["loc"]) or "event"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return BadRequestError(f"invalid {label} event: {where}: {first['msg']}{more}")
+
+
+def decode_body(body: str | None, is_base64: bool) -> bytes:
+    """The request body bytes; invalid base64 is the client's error, not ours."""
+    if not body:
+        return b""
+    if not is_base64:
+        return body.encode("utf-8")
+    try:
+        return base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise BadRequestError(f"request body is marked base64 but is not valid base64: {exc}") from exc
+
+
+def encode_body(response: Response) -> tuple[str, bool]:
+    """The response body as Lambda wants it, and whether it is base64."""
+    if needs_base64(response):
+        return base64.b64encode(response.body).decode("ascii"), True
+    return response.body.decode("utf-8"), False
+
+
+def split_path(path: str) -> tuple[str, bytes]:
+    """(percent-decoded path, raw path bytes) from a path as it arrived in the event."""
+    raw = path or "/"
+    return unquote(raw), raw.encode("utf-8")
+
+
+def query_from_multi(params: Mapping[str, Iterable[str] | str | None] | None) -> bytes:
+    """Rebuild a query string from decoded parameters, percent-encoding each name and value once."""
+    if not params:
+        return b""
+    pairs: list[tuple[str, str]] = []
+    for name, values in params.items():
+        if values is None:
+            continue
+        if isinstance(values, str):
+            pairs.append((name, values))
+        else:
+            pairs.extend((name, value) for value in values)
+    return urlencode(pairs).encode("ascii")
+
+
+def header_list(
+    multi: Mapping[str, Iterable[str] | str | None] | None,
+    single: Mapping[str, str | None] | None = None,
+    extra_cookies: Iterable[str] = (),
+) -> RawHeaders:
+    """ASGI headers: lower-case names, one entry per value, every cookie in one ``cookie`` header.
+
+    ``multi`` wins when given (it holds every value); ``single`` is the fallback.
+    """
+    source: Mapping[str, Iterable[str] | str | None] = multi if multi else (single or {})
+    headers: RawHeaders = []
+    cookies: list[str] = []
+    for name, values in source.items():
+        if values is None:
+            continue
+        lowered = name.lower()
+        for value in (values,) if isinstance(values, str) else values:
+            if lowered == "cookie":
+                cookies.append(value)
+            else:
+                headers.append((lowered.encode("latin-1"), value.encode("latin-1")))
+    cookies.extend(extra_cookies)
+    if cookies:
+        headers.append((b"cookie", "; ".join(cookies).encode("latin-1")))
+    return headers
+
+
+def first_header(headers: RawHeaders, name: bytes) -> str | None:
+    for key, value in headers:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def scheme_and_server(
+    headers: RawHeaders, fallback_host: str | None = None
+) -> tuple[str, tuple[str, int] | None]:
+    """``scheme`` from x-forwarded-proto (default https); ``server`` from host and port headers."""
+    scheme = (first_header(headers, b"x-forwarded-proto") or "https").split(",")[0].strip().lower()
+    host = first_header(headers, b"host") or fallback_host
+    if not host:
+        return scheme, None
+    port_header = first_header(headers, b"x-forwarded-port")
+    if ":" in host and not host.endswith("]"):
+        host, _, port_text = host.rpartition(":")
+        port_header = port_header or port_text
+    try:
+        port = int(port_header) if port_header else (443 if scheme == "https" else 80)
+    except ValueError:
+        port = 443 if scheme == "https" else 80
+    return scheme, (host, port)
+
+
+def client_from_ip(ip: str | None) -> tuple[str, int] | None:
+    """``(ip, 0)`` from a source IP, dropping a CIDR suffix such as ``/32``."""
+    if not ip:
+        return None
+    return ip.split("/", 1)[0].strip(), 0
+
+
+def client_from_forwarded_for(value: str | None) -> tuple[str, int] | None:
+    """The client is the last X-Forwarded-For entry: the one the load balancer itself appended."""
+    if not value:
+        return None
+    return client_from_ip(value.rsplit(",", 1)[-1])
+
+
+def http_version(protocol: str | None) -> str:
+    if not protocol:
+        return "1.1"
+    return HTTP_VERSIONS.get(protocol.upper(), "1.1")
+
+
+def grouped_headers(headers: RawHeaders) -> dict[str, list[str]]:
+    """Response headers grouped by name in first-seen order, every value kept."""
+    grouped: dict[str, list[str]] = {}
+    for name, value in headers:
+        grouped.setdefault(name.decode("latin-1"), []).append(value.decode("latin-1"))
+    return grouped
+
+
+def case_variants(name: str, count: int) -> list[str]:
+    """``count`` spellings of ``name`` differing only in case, for single-value header maps.
+
+    ALB (and API Gateway's single-value ``headers``) keep one value per key, but keys are
+    case-sensitive there, so ``set-cookie``, ``Set-cookie``, ``sEt-cookie``... carry one cookie each.
+    """
+    variants: list[str] = []
+    letters = [i for i, ch in enumerate(name) if ch.isalpha()]
+    for n in range(count):
+        chars = list(name.lower())
+        for bit, index in enumerate(letters):
+            if n >> bit & 1:
+                chars[index] = chars[index].upper()
+        variants.append("".join(chars))
+    return variants

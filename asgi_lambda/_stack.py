@@ -1,0 +1,60 @@
+"""Assembles the middleware chain, once per handler, in the documented order.
+
+Outermost first (the first sees the request first and the response last):
+
+1. access log, tracing, metrics: they time everything and see the final status, errors included;
+2. exclude_headers: removes headers from the response as it finally leaves;
+3. binary detection: decides base64 on the body as it finally leaves (after compression);
+4. compression: compresses the app's body;
+5. base path: strips ``api_gateway_base_path`` (and the stage) from the request path;
+6. the user's ``middlewares``, in the order given: they see the stripped path and the app's own,
+   uncompressed response;
+7. lifespan: makes sure startup ran and puts the lifespan state in the scope;
+8. the core: runs the ASGI app.
+
+Built-ins that have nothing to do with the given options are left out, not run as no-ops.
+"""
+
+from __future__ import annotations
+
+from ._middleware import Middleware
+from ._options import Options
+from ._types import ASGIApp
+from .middlewares.access_log import AccessLog
+from .middlewares.base_path import BasePath
+from .middlewares.binary import BinaryDetection
+from .middlewares.compression import Compression
+from .middlewares.exclude_headers import ExcludeHeaders
+from .middlewares.lifespan import Lifespan
+from .middlewares.metrics import Metrics
+from .middlewares.tracing import Tracing
+
+
+def builtin_outer(options: Options) -> list[Middleware]:
+    """Built-ins outside the user's middlewares (items 1-5 above)."""
+    stack: list[Middleware] = []
+    if options.access_log:
+        stack.append(AccessLog(options))
+    if options.tracer is not None:
+        stack.append(Tracing(options))
+    if options.metrics is not None:
+        stack.append(Metrics(options))
+    if options.exclude_headers:
+        stack.append(ExcludeHeaders(options))
+    stack.append(BinaryDetection(options.text_mime_types))
+    if options.compression:
+        stack.append(Compression(options))
+    if options.api_gateway_base_path != "/" or options.strip_stage_path:
+        stack.append(BasePath(options))
+    return stack
+
+
+def builtin_inner(app: ASGIApp, options: Options) -> list[Middleware]:
+    """Built-ins between the user's middlewares and the app (item 7 above)."""
+    if options.lifespan == "off":
+        return []
+    return [Lifespan(app, options)]
+
+
+def middleware_stack(app: ASGIApp, options: Options) -> list[Middleware]:
+    return [*builtin_outer(options), *options.middlewares, *builtin_inner(app, options)]

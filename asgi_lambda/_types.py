@@ -1,0 +1,18 @@
+"""ASGI and Lambda type aliases shared by every module."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+LambdaEvent = dict[str, Any]
+LambdaContext = Any
+LambdaResponse = dict[str, Any]
+
+RawHeaders = list[tuple[bytes, bytes]]
