@@ -1,0 +1,41 @@
+"""Small bare ASGI apps the tests drive: they record what they saw and answer as told."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgi_lambda._types import Message, Receive, Scope, Send
+
+
+class RecordingApp:
+    """Records the scope and the request body, answers with ``status``, ``headers`` and ``body``."""
+
+    def __init__(
+        self,
+        status: int = 200,
+        headers: list[tuple[bytes, bytes]] | None = None,
+        body: bytes = b"ok",
+    ) -> None:
+        self.status = status
+        self.headers = headers if headers is not None else [(b"content-type", b"text/plain")]
+        self.body = body
+        self.scopes: list[Scope] = []
+        self.messages: list[Message] = []
+
+    @property
+    def scope(self) -> Scope:
+        return self.scopes[-1]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            raise RuntimeError(f"unsupported scope {scope['type']}")
+        self.scopes.append(scope)
+        self.messages.append(await receive())
+        await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
+        await send({"type": "http.response.body", "body": self.body})
+
+
+def header_values(scope: Scope, name: bytes) -> list[bytes]:
+    return [value for key, value in scope["headers"] if key == name]
+
+

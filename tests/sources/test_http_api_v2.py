@@ -1,0 +1,165 @@
+"""HTTP API payload 2.0 and Function URL events: what reaches the scope, what goes back."""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import quote
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from asgi_lambda import asgi_handler
+from tests.asgi_apps import RecordingApp, header_values
+from tests.conftest import load_event
+
+V2 = "pt-apiGatewayProxyV2Event"
+
+
+def run(event: dict, app: RecordingApp | None = None) -> tuple[RecordingApp, dict]:  # type: ignore[type-arg]
+    app = app or RecordingApp()
+    return app, asgi_handler(app, lifespan="off")(event, None)
+
+
+def test_sample_event_reaches_the_app_with_method_path_query_and_body() -> None:
+    app, _ = run(load_event(V2))
+    scope = app.scope
+    assert scope["type"] == "http"
+    assert scope["method"] == "POST"
+    assert scope["path"] == "/my/path"
+    assert scope["raw_path"] == b"/my/path"
+    assert scope["root_path"] == ""
+    assert scope["query_string"] == b"parameter1=value1&parameter1=value2&parameter2=value"
+    assert app.messages[0]["body"] == b'{"message": "hello world", "username": "tom"}'
+    assert scope["http_version"] == "1.1"
+    assert scope["asgi"]["version"] == "3.0"
+
+
+def test_headers_are_lower_cased_and_cookies_become_one_cookie_header() -> None:
+    app, _ = run(load_event(V2))
+    assert header_values(app.scope, b"header1") == [b"value1"]
+    assert header_values(app.scope, b"header2") == [b"value1,value2"]
+    assert header_values(app.scope, b"cookie") == [b"cookie1; cookie2"]
+
+
+def test_client_is_the_source_ip_without_its_cidr_suffix() -> None:
+    app, _ = run(load_event(V2))
+    assert app.scope["client"] == ("192.168.0.1", 0)
+
+
+def test_https_server_port_is_443_not_80() -> None:
+    app, _ = run(load_event(V2))
+    assert app.scope["scheme"] == "https"
+    assert app.scope["server"] == ("id.execute-api.us-east-1.amazonaws.com", 443)
+
+
+def test_function_url_event_is_served_like_payload_2() -> None:
+    app, response = run(load_event("pt-lambdaFunctionUrlEvent"))
+    assert app.scope["method"] == "GET"
+    assert app.scope["path"] == "/"
+    assert response["statusCode"] == 200
+
+
+def test_get_sample_without_body_reaches_the_app_with_an_empty_body() -> None:
+    app, _ = run(load_event("pt-apiGatewayProxyV2Event_GET"))
+    assert app.scope["method"] == "GET"
+    assert app.messages[0]["body"] == b""
+
+
+def test_two_set_cookie_headers_come_back_as_two_cookies() -> None:
+    app = RecordingApp(
+        headers=[(b"content-type", b"text/plain"), (b"set-cookie", b"a=1"), (b"set-cookie", b"b=2")]
+    )
+    _, response = run(load_event(V2), app)
+    assert response["cookies"] == ["a=1", "b=2"]
+    assert "set-cookie" not in response["headers"]
+
+
+def test_other_duplicate_response_headers_are_comma_joined() -> None:
+    app = RecordingApp(headers=[(b"content-type", b"text/plain"), (b"vary", b"a"), (b"vary", b"b")])
+    _, response = run(load_event(V2), app)
+    assert response["headers"]["vary"] == "a, b"
+
+
+def test_encoded_slash_stays_distinguishable_in_raw_path() -> None:
+    event = load_event(V2)
+    event["rawPath"] = "/files/a%2Fb"
+    app, _ = run(event)
+    assert app.scope["path"] == "/files/a/b"
+    assert app.scope["raw_path"] == b"/files/a%2Fb"
+
+
+def test_invalid_base64_body_answers_400_with_a_one_line_reason() -> None:
+    event = load_event(V2)
+    event["body"] = "not base64 !!"
+    event["isBase64Encoded"] = True
+    app, response = run(event)
+    assert response["statusCode"] == 400
+    assert "not valid base64" in response["body"]
+    assert "\n" not in response["body"]
+    assert app.scopes == []
+
+
+def test_missing_method_answers_400_naming_the_field() -> None:
+    event = load_event(V2)
+    del event["requestContext"]["http"]["method"]
+    _, response = run(event)
+    assert response["statusCode"] == 400
+    assert "requestContext.http.method" in response["body"]
+
+
+def test_null_headers_from_a_console_test_event_are_accepted() -> None:
+    event = load_event(V2)
+    event["headers"] = None
+    event["cookies"] = None
+    app, response = run(event)
+    assert response["statusCode"] == 200
+    assert app.scope["headers"] == []
+
+
+def test_binary_response_is_base64_encoded() -> None:
+    app = RecordingApp(headers=[(b"content-type", b"image/png")], body=b"\x89PNG\x00\xff")
+    _, response = run(load_event(V2), app)
+    assert response["isBase64Encoded"] is True
+    assert base64.b64decode(response["body"]) == b"\x89PNG\x00\xff"
+
+
+segment = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="/"),
+    min_size=1,
+    max_size=8,
+)
+header_name = st.from_regex(r"[a-z][a-z0-9-]{0,15}", fullmatch=True).filter(lambda n: n != "cookie")
+header_value = st.from_regex(r"[ -~]{0,20}", fullmatch=True).map(str.strip)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(segment, min_size=1, max_size=4))
+def test_any_path_round_trips_without_loss_or_double_decoding(segments: list[str]) -> None:
+    raw = "/" + "/".join(quote(s, safe="") for s in segments)
+    event = load_event(V2)
+    event["rawPath"] = raw
+    app, _ = run(event)
+    assert app.scope["raw_path"] == raw.encode()
+    assert app.scope["path"] == "/" + "/".join(segments)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.text(min_size=1, max_size=6), st.text(max_size=6)), max_size=5))
+def test_any_query_string_reaches_the_scope_byte_for_byte(pairs: list[tuple[str, str]]) -> None:
+    raw = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
+    event = load_event(V2)
+    event["rawQueryString"] = raw
+    app, _ = run(event)
+    assert app.scope["query_string"] == raw.encode()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(header_name, header_value, max_size=8))
+def test_any_header_set_reaches_the_scope_lower_cased_and_whole(headers: dict[str, str]) -> None:
+    event = load_event(V2)
+    event["headers"] = {name.upper(): value for name, value in headers.items()}
+    event["cookies"] = None
+    app, _ = run(event)
+    assert sorted(app.scope["headers"]) == sorted(
+        (name.encode(), value.encode()) for name, value in headers.items()
+    )

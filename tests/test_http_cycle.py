@@ -1,0 +1,209 @@
+"""SPEC section 5 and the ASGI receive/send contract, end to end through the handler."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+
+import pytest
+
+from asgi_lambda import InvocationFailedError, asgi_handler
+from asgi_lambda._types import Message, Receive, Scope, Send
+from tests.conftest import load_event
+
+V2 = "pt-apiGatewayProxyV2Event"
+
+
+async def start(send: Send, status: int = 200, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers or []})
+
+
+def invoke(app: object, **options: object) -> dict[str, object]:
+    return asgi_handler(app, lifespan="off", **options)(load_event(V2), None)
+
+
+def test_app_raising_before_responding_gets_a_plain_500_and_a_logged_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        raise ValueError("boom before start")
+
+    response = invoke(app)
+    assert response["statusCode"] == 500
+    assert response["body"] == "Internal Server Error"
+    assert response["headers"]["content-type"] == "text/plain; charset=utf-8"
+    assert "boom before start" in caplog.text
+    assert "Traceback" in caplog.text
+
+
+def test_app_raising_mid_response_gets_a_500_with_its_headers_replaced(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await start(send, 200, [(b"x-partial", b"yes")])
+        await send({"type": "http.response.body", "body": b"half", "more_body": True})
+        raise ValueError("boom mid-response")
+
+    response = invoke(app)
+    assert response["statusCode"] == 500
+    assert "x-partial" not in response["headers"]
+    assert response["body"] == "Internal Server Error"
+    assert "mid-response" in caplog.text
+
+
+def test_app_raising_after_completing_keeps_its_response(caplog: pytest.LogCaptureFixture) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await start(send, 201, [(b"content-type", b"text/plain")])
+        await send({"type": "http.response.body", "body": b"done"})
+        raise ValueError("boom after")
+
+    response = invoke(app)
+    assert response["statusCode"] == 201
+    assert response["body"] == "done"
+    assert "boom after" in caplog.text
+
+
+def test_app_returning_without_responding_gets_a_500_and_a_log_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        return None
+
+    response = invoke(app)
+    assert response["statusCode"] == 500
+    assert "returned without completing a response" in caplog.text
+
+
+def test_second_receive_after_the_response_returns_disconnect() -> None:
+    seen: list[Message] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(await receive())
+        await start(send, 200, [(b"content-type", b"text/plain")])
+        await send({"type": "http.response.body", "body": b"ok"})
+        seen.append(await receive())
+
+    assert invoke(app)["statusCode"] == 200
+    assert [m["type"] for m in seen] == ["http.request", "http.disconnect"]
+
+
+def test_second_receive_while_streaming_waits_for_the_response_to_complete() -> None:
+    order: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+
+        async def listen() -> None:
+            message = await receive()
+            order.append(message["type"])
+
+        listener = asyncio.ensure_future(listen())
+        await start(send, 200, [(b"content-type", b"text/plain")])
+        for chunk in (b"a", b"b"):
+            await asyncio.sleep(0)
+            order.append(chunk.decode())
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"c"})
+        await listener
+
+    response = invoke(app)
+    assert response["body"] == "abc"
+    assert order == ["a", "b", "http.disconnect"]
+
+
+def test_request_body_arrives_in_one_message() -> None:
+    seen: list[Message] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(await receive())
+        await start(send, 204)
+        await send({"type": "http.response.body"})
+
+    invoke(app)
+    assert seen == [
+        {
+            "type": "http.request",
+            "body": b'{"message": "hello world", "username": "tom"}',
+            "more_body": False,
+        }
+    ]
+
+
+def test_cancelled_error_propagates_instead_of_becoming_a_500() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        raise asyncio.CancelledError()
+
+    with pytest.raises(asyncio.CancelledError):
+        invoke(app)
+
+
+def test_keyboard_interrupt_propagates() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        invoke(app)
+
+
+def test_propagate_exceptions_lets_the_app_error_fail_the_invocation() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        raise LookupError("let Lambda see this")
+
+    with pytest.raises(LookupError, match="let Lambda see this"):
+        invoke(app, propagate_exceptions=True)
+
+
+def test_no_content_type_is_invented_on_a_204() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await start(send, 204)
+        await send({"type": "http.response.body", "body": b""})
+
+    response = invoke(app)
+    assert response["statusCode"] == 204
+    assert response["headers"] == {}
+    assert response["body"] == ""
+    assert response["isBase64Encoded"] is False
+
+
+def test_body_sent_before_start_is_an_app_error() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.body", "body": b"too early"})
+
+    assert invoke(app)["statusCode"] == 500
+
+
+def test_fail_on_status_turns_a_5xx_into_a_failed_invocation() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await start(send, 503)
+        await send({"type": "http.response.body", "body": b""})
+
+    with pytest.raises(InvocationFailedError) as raised:
+        invoke(app, fail_on_status=["5xx"])
+    assert raised.value.status == 503
+    assert raised.value.response["statusCode"] == 503
+
+
+def test_fail_on_status_leaves_other_statuses_alone() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await start(send, 404)
+        await send({"type": "http.response.body", "body": b""})
+
+    assert invoke(app, fail_on_status=[500, "5xx"])["statusCode"] == 404
+
+
+def test_response_over_the_lambda_payload_limit_is_a_logged_500(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    big = b"x" * (7 * 1024 * 1024)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await start(send, 200, [(b"content-type", b"text/plain")])
+        await send({"type": "http.response.body", "body": big})
+
+    with caplog.at_level(logging.ERROR, logger="asgi_lambda"):
+        response = invoke(app, compression=False)
+    assert response["statusCode"] == 500
+    reported = re.search(r"response of about (\d+) bytes exceeds", caplog.text)
+    assert reported is not None
+    assert len(big) <= int(reported.group(1)) < len(big) + 4096
