@@ -80,7 +80,8 @@ class Adapter:
     def __call__(self, event: LambdaEvent, context: LambdaContext) -> LambdaResponse:
         source = detect(event)
         if source.kind == "websocket":
-            return self._websocket_handler()(event, context, source)
+            answer: LambdaResponse = self._websocket_handler()(event, context, source)
+            return answer
         try:
             request = source.parse(event, context)
         except BadRequestError as exc:
@@ -143,7 +144,7 @@ def asgi_handler(app: Any, **options: Any) -> LambdaHandler:
         return adapter(event, context)
 
     handler.adapter = adapter  # type: ignore[attr-defined]
-    return handler  # type: ignore[return-value]
+    return handler
 
 
 def _decorated(adapter: Adapter, function: LambdaHandlerFunction) -> LambdaHandlerFunction:

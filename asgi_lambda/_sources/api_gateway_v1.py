@@ -1,19 +1,130 @@
-"""Placeholder: the api_gateway_v1 event source is being built; until then it matches nothing."""
+"""API Gateway REST APIs and HTTP API payload 1.0 (the same "proxy" shape).
+
+API Gateway hands over query parameters already percent-decoded, so the query string is rebuilt
+from the multi-value map and encoded once.  ``path`` is the path REST received (custom-domain base
+paths included, the default domain's stage not); ``requestContext.stage`` and ``domainName`` stay
+reachable through ``request.event`` for the base-path middleware.
+"""
 
 from __future__ import annotations
 
-from .._types import LambdaEvent
-from ._base import EventSource
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .._request import Request
+from .._response import Response
+from .._types import LambdaContext, LambdaEvent, LambdaResponse
+from ._base import (
+    EventSource,
+    bad_event,
+    client_from_ip,
+    decode_body,
+    encode_body,
+    grouped_headers,
+    header_list,
+    http_version,
+    query_from_multi,
+    scheme_and_server,
+    split_path,
+)
+
+LABEL = "API Gateway REST / HTTP API payload 1.0"
 
 
-def _never(event: LambdaEvent) -> bool:
-    return False
+class _Identity(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    sourceIp: str | None = None
 
 
-def _unbuilt(*args: object) -> object:
-    raise NotImplementedError("api_gateway_v1 is not built yet")
+class _RequestContext(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    identity: _Identity | None = None
+    protocol: str | None = None
+    domainName: str | None = None
+    stage: str | None = None
+
+
+class ApiGatewayV1Event(BaseModel):
+    """Only the fields asgi-lambda reads; the whole event stays in ``scope['aws.event']``.
+
+    Every map may be null: console test events send ``headers: null`` and friends.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+    httpMethod: str
+    path: str | None = None
+    headers: dict[str, str | None] | None = None
+    multiValueHeaders: dict[str, list[str] | None] | None = None
+    queryStringParameters: dict[str, str | None] | None = None
+    multiValueQueryStringParameters: dict[str, list[str] | None] | None = None
+    body: str | None = None
+    isBase64Encoded: bool | None = False
+    requestContext: _RequestContext
+
+
+def matches(event: LambdaEvent) -> bool:
+    context = event.get("requestContext")
+    return (
+        "httpMethod" in event
+        and isinstance(context, dict)
+        and "elb" not in context
+        and "connectionId" not in context
+        and "eventType" not in context
+    )
+
+
+def parse(event: LambdaEvent, context: LambdaContext) -> Request:
+    try:
+        model = ApiGatewayV1Event.model_validate(event)
+    except ValidationError as exc:
+        raise bad_event(LABEL, exc) from None
+    request_context = model.requestContext
+    headers = header_list(model.multiValueHeaders, model.headers)
+    scheme, server = scheme_and_server(headers, request_context.domainName)
+    path, raw_path = split_path(model.path or "/")
+    identity = request_context.identity
+    return Request(
+        method=model.httpMethod.upper(),
+        path=path,
+        raw_path=raw_path,
+        query_string=query_from_multi(
+            model.multiValueQueryStringParameters or model.queryStringParameters
+        ),
+        headers=headers,
+        body=decode_body(model.body, bool(model.isBase64Encoded)),
+        source="api_gateway_v1",
+        event=event,
+        context=context,
+        scheme=scheme,
+        server=server,
+        client=client_from_ip(identity.sourceIp) if identity else None,
+        http_version=http_version(request_context.protocol),
+    )
+
+
+def render(response: Response, event: LambdaEvent) -> LambdaResponse:
+    """Every value in ``multiValueHeaders``; ``headers`` only for names with exactly one value.
+
+    API Gateway merges the two maps (a pair present in both is sent once), so single-valued
+    names in ``headers`` keep clients that only read ``headers`` (tests, proxies) working while
+    repeated ones, ``set-cookie`` above all, are never comma-merged.
+    """
+    grouped = grouped_headers(response.headers)
+    body, is_base64 = encode_body(response)
+    return {
+        "statusCode": response.status,
+        "headers": {name: values[0] for name, values in grouped.items() if len(values) == 1},
+        "multiValueHeaders": grouped,
+        "body": body,
+        "isBase64Encoded": is_base64,
+    }
 
 
 SOURCE = EventSource(
-    name="api_gateway_v1", description="api_gateway_v1", matches=_never, parse=_unbuilt, render=_unbuilt  # type: ignore[arg-type]
+    name="api_gateway_v1",
+    description=(
+        "API Gateway REST / HTTP API payload 1.0 (httpMethod with requestContext, no elb)"
+    ),
+    matches=matches,
+    parse=parse,
+    render=render,
 )
