@@ -19,4 +19,12 @@ class UnknownEventError(EventError):
 
 
 class BadRequestError(EventError):
-    """The event has a known shape but bad values (say, an invalid base64 body): answered with a 400."""
+    """The event has a known shape but bad values (say, an invalid base64 body).
+
+    The handler answers it in the source's response shape with ``status`` (400 unless the problem
+    is a body too large, 413) and the message as a one-line plain-text body.
+    """
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status

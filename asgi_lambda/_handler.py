@@ -85,8 +85,8 @@ class Adapter:
         try:
             request = source.parse(event, context)
         except BadRequestError as exc:
-            logger.warning("answering 400: %s", exc)
-            return source.render(plain_text(400, str(exc)), event)
+            logger.warning("answering %d: %s", exc.status, exc)
+            return source.render(plain_text(exc.status, str(exc)), event)
         response = run(self._serve(request))
         rendered = self._checked_size(source, source.render(response, event), event)
         status = response.status

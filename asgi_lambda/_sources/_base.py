@@ -104,11 +104,23 @@ def header_list(
             if lowered == "cookie":
                 cookies.append(value)
             else:
-                headers.append((lowered.encode("latin-1"), value.encode("latin-1")))
+                headers.append((header_bytes(lowered), header_bytes(value)))
     cookies.extend(extra_cookies)
     if cookies:
-        headers.append((b"cookie", "; ".join(cookies).encode("latin-1")))
+        headers.append((b"cookie", header_bytes("; ".join(cookies))))
     return headers
+
+
+def header_bytes(text: str) -> bytes:
+    """Latin-1 as HTTP/1.1 defines header bytes; UTF-8 for what latin-1 cannot hold (say, "€").
+
+    AWS hands us headers as JSON strings, so a client's UTF-8 bytes arrive as text; encoding
+    them back as UTF-8 restores what was sent instead of crashing the invocation.
+    """
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
 
 
 def first_header(headers: RawHeaders, name: bytes) -> str | None:

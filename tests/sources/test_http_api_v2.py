@@ -163,3 +163,11 @@ def test_any_header_set_reaches_the_scope_lower_cased_and_whole(headers: dict[st
     assert sorted(app.scope["headers"]) == sorted(
         (name.encode(), value.encode()) for name, value in headers.items()
     )
+
+
+def test_header_value_outside_latin_1_reaches_the_app_as_utf_8() -> None:
+    event = load_event(V2)
+    event["headers"] = {"x-price": "10 €"}
+    app, response = run(event)
+    assert response["statusCode"] == 200
+    assert header_values(app.scope, b"x-price") == ["10 €".encode()]
