@@ -131,6 +131,16 @@ CASES = {
         "server": ["test-lambda-service-3908sdf9u3u.dkfjd93.vpc-lattice-svcs.us-east-2.on.aws", 443],
         "body": b'{"message": "Hello from Lambda!"}', "header": ["accept", "*/*"],
     },
+    "edge-origin-request": {
+        "method": "GET", "path": "/", "query": "",
+        "client": ["203.0.113.178", 0], "server": ["example.org", 443],
+        "body": b"", "header": ["cache-control", "no-cache, cf-no-cache"],
+    },
+    "edge-viewer-request": {
+        "method": "GET", "path": "/", "query": "",
+        "client": ["203.0.113.178", 0], "server": ["d111111abcdef8.cloudfront.net", 443],
+        "body": b"", "header": ["user-agent", "curl/7.66.0"],
+    },
 }
 
 
@@ -138,7 +148,7 @@ CASES = {
 def test_sample_event_reaches_the_app_as_aws_meant_it(name: str) -> None:
     expected = CASES[name]
     response = handler(load_event(name), None)
-    assert status(response) == 200
+    assert status(response) == 200, response
     seen = echoed(response)
     assert seen["method"] == expected["method"]
     assert seen["path"] == expected["path"]
