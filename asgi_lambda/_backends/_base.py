@@ -31,3 +31,13 @@ class ConnectionStore(Protocol):
 
     def close(self) -> None:
         """Release clients and connections (tests and interpreter exit)."""
+
+
+class BackendUnavailableError(ConnectionError):
+    """The backend's server could not be reached (refused, timed out, dropped mid-call).
+
+    The one exception the WebSocket layer catches around a backend call: every backend translates
+    its driver's connectivity errors into it, so callers need not import redis, psycopg or botocore.
+    The backend object stays usable: it reconnects on a later call, and nothing already stored is
+    lost.
+    """
