@@ -1,17 +1,126 @@
-"""Placeholder for the access_log middleware; being built.  Passes requests through unchanged."""
+"""Access log: one line per request, through Powertools' Logger when the user passes one.
+
+The line carries method, path, status, duration, the Lambda request id, the event source and
+whether this was the execution environment's first invocation (cold start).  It never carries
+headers, the query string or bodies: that is where credentials and tokens travel.  Errors and
+their tracebacks are logged by the core (logger ``asgi_lambda``), not here.
+
+With a Powertools ``Logger`` the request's correlation id is also set on that logger before the
+app runs, so the app's own log lines during the request carry it too.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import time
 from typing import Any
 
+from .._errors import ConfigurationError
 from .._middleware import CallNext
+from .._options import Options
 from .._request import Request
 from .._response import Response
 
+ACCESS_LOGGER = "asgi_lambda.access"
+STDLIB_LOGGERS = (logging.Logger, logging.LoggerAdapter)
+
+# Provisioned concurrency initialises environments ahead of traffic: their first request is warm.
+_cold_start = os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "provisioned-concurrency"
+
+
+def take_cold_start() -> bool:
+    """True for the first request of the execution environment, False from then on."""
+    global _cold_start
+    cold, _cold_start = _cold_start, False
+    return cold
+
+
+def correlation_id(request: Request) -> str | None:
+    """The id that ties this request to the front door's own logs, per event source.
+
+    API Gateway (REST, HTTP API, Function URLs) log ``requestContext.requestId``; ALB and VPC
+    Lattice pass the X-Ray trace header ``x-amzn-trace-id``; CloudFront's request id (the
+    ``x-amz-cf-id`` of its logs) is ``cf.config.requestId`` in Lambda@Edge events.  These are the
+    paths Powertools' ``correlation_paths`` uses.
+    """
+    event = request.event
+    if request.source in ("http_api_v2", "api_gateway_v1"):
+        context = event.get("requestContext")
+        value = context.get("requestId") if isinstance(context, dict) else None
+        return value if isinstance(value, str) else None
+    if request.source == "lambda_edge":
+        try:
+            value = event["Records"][0]["cf"]["config"]["requestId"]
+        except (KeyError, IndexError, TypeError):
+            return None
+        return value if isinstance(value, str) else None
+    return request.header("x-amzn-trace-id")
+
 
 class AccessLog:
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        pass
+    """Middleware that logs one line per request after the response is final.
+
+    ``options.logger`` may be a Powertools ``Logger`` (structured line, correlation id, cold
+    start), a stdlib ``logging.Logger``, or None for the stdlib logger ``asgi_lambda.access``,
+    whose level follows ``log_level``.
+    """
+
+    def __init__(self, options: Options) -> None:
+        logger: Any = options.logger
+        self.powertools = _is_powertools_logger(logger)
+        if logger is None:
+            logger = logging.getLogger(ACCESS_LOGGER)
+        elif not self.powertools and not isinstance(logger, STDLIB_LOGGERS):
+            raise ConfigurationError(
+                f"option 'logger' must be a Powertools Logger or a logging.Logger, not {logger!r}"
+            )
+        self.logger = logger
 
     async def __call__(self, request: Request, call_next: CallNext) -> Response:
-        return await call_next(request)
+        cold_start = take_cold_start()
+        if self.powertools:
+            self.logger.set_correlation_id(correlation_id(request))
+        start = time.perf_counter()
+        status = 500  # what the client gets if a middleware below lets an exception through
+        try:
+            response = await call_next(request)
+            status = response.status
+            return response
+        finally:
+            self._log(request, status, (time.perf_counter() - start) * 1000.0, cold_start)
+
+    def _log(self, request: Request, status: int, duration_ms: float, cold_start: bool) -> None:
+        logger = self.logger
+        if not self.powertools and not logger.isEnabledFor(logging.INFO):
+            return
+        request_id = getattr(request.context, "aws_request_id", None)
+        fields = {
+            "http_method": request.method,
+            "path": request.path,
+            "status": status,
+            "duration_ms": round(duration_ms, 2),
+            "source": request.source,
+            "function_request_id": request_id,
+            "cold_start": cold_start,
+        }
+        if self.powertools:
+            logger.info(f"{request.method} {request.path} {status}", extra=fields)
+        else:
+            logger.info(
+                '"%s %s" %d %.2fms source=%s request_id=%s',
+                request.method,
+                request.path,
+                status,
+                duration_ms,
+                request.source,
+                request_id or "-",
+                extra=fields,
+            )
+
+
+def _is_powertools_logger(logger: Any) -> bool:
+    """Duck-typed, so that checking never imports Powertools."""
+    return callable(getattr(logger, "set_correlation_id", None)) and callable(
+        getattr(logger, "append_keys", None)
+    )

@@ -1,17 +1,40 @@
-"""Placeholder for the lifespan middleware; being built.  Passes requests through unchanged."""
+"""Lifespan: runs the app's startup before its first request and hands each request the state.
+
+Startup happens once per execution environment, lazily: not at import (that would bill startup
+to every ``import`` in tests and tools) and not per request (Mangum's cost).  Each request's
+``scope["state"]`` is a shallow copy of the lifespan state, as the ASGI spec asks, so a request
+can add keys without leaking them into the next one while sharing the clients startup made.
+The state machine and the SIGTERM/exit hooks live in ``asgi_lambda._lifespan``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import logging
 
+from .._lifespan import LifespanCycle
 from .._middleware import CallNext
+from .._options import Options
 from .._request import Request
-from .._response import Response
+from .._response import Response, plain_text
+from .._types import ASGIApp
+
+logger = logging.getLogger("asgi_lambda.lifespan")
 
 
 class Lifespan:
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        pass
+    """Middleware that makes sure lifespan startup ran, then puts its state in the scope.
+
+    Built by the handler when ``lifespan`` is ``"auto"`` or ``"on"``; it is the innermost
+    built-in, so the user's middlewares run even for requests it answers 500.
+    """
+
+    def __init__(self, app: ASGIApp, options: Options) -> None:
+        self.cycle = LifespanCycle(app, options.lifespan)
 
     async def __call__(self, request: Request, call_next: CallNext) -> Response:
+        cycle = self.cycle
+        if not cycle.serving and not await cycle.startup():
+            logger.error("answering 500: ASGI lifespan startup failed: %s", cycle.failure)
+            return plain_text(500, "Internal Server Error")
+        request.scope["state"] = cycle.state.copy()
         return await call_next(request)

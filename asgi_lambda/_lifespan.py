@@ -1,0 +1,262 @@
+"""The ASGI lifespan protocol as a small state machine, plus the process hooks that end it.
+
+One ``LifespanCycle`` per handler.  Its lifespan coroutine is a task on the adapter's loop: it is
+started by the first request and then simply waits, suspended while the loop is idle between
+invocations, until shutdown.  Shutdown runs on SIGTERM (Lambda sends it to the runtime before
+ending an execution environment that has extensions registered) and at interpreter exit, once.
+
+States, in the order a cycle moves through them::
+
+    NEW -> STARTING -> READY -> (shutdown) -> NEW
+                    -> UNSUPPORTED   "auto": the app does not speak lifespan; serve without it
+                    -> FAILED        "auto": the app sent lifespan.startup.failed; answer 500
+                    -> NEW           "on": any startup error; retried by the next request
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import logging
+import os
+import signal
+import sys
+from types import FrameType
+from typing import Any
+
+from ._types import ASGIApp, Message, Scope
+
+logger = logging.getLogger("asgi_lambda.lifespan")
+
+LIFESPAN_ASGI = {"version": "3.0", "spec_version": "2.0"}
+
+NEW = "new"
+STARTING = "starting"
+READY = "ready"
+UNSUPPORTED = "unsupported"
+FAILED = "failed"
+STOPPING = "stopping"
+
+_STARTUP_REPLIES = ("lifespan.startup.complete", "lifespan.startup.failed")
+_SHUTDOWN_REPLIES = ("lifespan.shutdown.complete", "lifespan.shutdown.failed")
+
+
+class LifespanCycle:
+    """Runs one app's lifespan: ``startup()`` before the first request, ``shutdown()`` at the end.
+
+    ``mode`` is ``"auto"`` or ``"on"``.  ``state`` is the dict handed to the app in the lifespan
+    scope; requests get a shallow copy of it.  ``failure`` is the message of the last startup
+    failure, for the log line of every request answered 500 because of it.
+    """
+
+    def __init__(self, app: ASGIApp, mode: str) -> None:
+        self.app = app
+        self.mode = mode
+        self.status = NEW
+        self.state: dict[str, Any] = {}
+        self.failure = ""
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._inbox: asyncio.Queue[Message] | None = None
+        self._started = asyncio.Event()
+        self._stopped = asyncio.Event()
+        self._startup_reply: Message | None = None
+        self._startup_received = False
+        self._shutdown_sent = False
+        self._error: BaseException | None = None
+
+    @property
+    def serving(self) -> bool:
+        """True when requests may go to the app; the one check a warm request pays."""
+        return self.status is READY or self.status is UNSUPPORTED
+
+    async def startup(self) -> bool:
+        """Start the lifespan if it is not running yet; True when requests may go to the app."""
+        if self.status is NEW:
+            self._begin()
+            register(self)
+        if self.status is STARTING:  # this request started it, or waits for the one that did
+            await self._started.wait()
+            if self.status is STARTING:
+                self.status = self._settle()
+                task = self._task
+                if self.status is not READY and task is not None and not task.done():
+                    task.cancel()  # it reported failure but lingers: we will not talk to it again
+        return self.serving
+
+    def _begin(self) -> None:
+        self.status = STARTING
+        self.loop = asyncio.get_running_loop()
+        self.state = {}
+        self.failure = ""
+        self._inbox = asyncio.Queue()
+        self._started = asyncio.Event()
+        self._stopped = asyncio.Event()
+        self._startup_reply = None
+        self._startup_received = False
+        self._shutdown_sent = False
+        self._error = None
+        self._inbox.put_nowait({"type": "lifespan.startup"})
+        self._task = self.loop.create_task(self._main(), name="asgi_lambda lifespan")
+
+    def _settle(self) -> str:
+        """The state startup ends in, logging why; the policy table of SPEC section 6."""
+        reply = self._startup_reply
+        if reply is not None and reply["type"] == "lifespan.startup.complete":
+            logger.debug("ASGI lifespan startup complete")
+            return READY
+        if reply is not None:
+            self.failure = str(reply.get("message") or "the app sent lifespan.startup.failed")
+            if self.mode == "auto":
+                logger.error("ASGI lifespan startup failed: %s", self.failure)
+                return FAILED
+            logger.error("ASGI lifespan startup failed (retried next request): %s", self.failure)
+            return NEW
+        error = self._error
+        if self.mode == "auto":
+            if error is not None and self._startup_received:
+                # It read lifespan.startup, so it may well support lifespan and have crashed:
+                # worth a warning with the traceback, though we keep serving as uvicorn does.
+                logger.warning(
+                    "ASGI lifespan raised during startup; serving without lifespan",
+                    exc_info=error,
+                )
+            else:
+                why = f"it raised {error!r}" if error is not None else "it returned"
+                logger.debug("ASGI lifespan protocol unsupported (%s); serving without it", why)
+            return UNSUPPORTED
+        self.failure = (
+            f"the app raised {error!r}"
+            if error is not None
+            else "the app returned without completing lifespan startup"
+        )
+        logger.error(
+            "ASGI lifespan startup failed (retried next request): %s", self.failure, exc_info=error
+        )
+        return NEW
+
+    async def shutdown(self) -> None:
+        """Send ``lifespan.shutdown`` and wait for the answer; a no-op unless startup completed."""
+        if self.status is not READY:
+            return
+        self.status = STOPPING
+        task, inbox = self._task, self._inbox
+        if task is not None and inbox is not None and not task.done():
+            self._shutdown_sent = True
+            inbox.put_nowait({"type": "lifespan.shutdown"})
+            await self._stopped.wait()
+        logger.debug("ASGI lifespan shutdown complete")
+        self.status = NEW
+
+    async def _main(self) -> None:
+        scope: Scope = {"type": "lifespan", "asgi": LIFESPAN_ASGI, "state": self.state}
+        try:
+            await self.app(scope, self._receive, self._send)
+        except Exception as exc:
+            reply = self._startup_reply
+            if reply is None:
+                self._error = exc  # judged by _settle
+            elif reply["type"] == "lifespan.startup.failed":
+                pass  # Starlette re-raises after reporting the failure: already logged
+            elif self._shutdown_sent:
+                logger.exception("ASGI lifespan raised during shutdown")
+            else:
+                logger.exception("ASGI lifespan raised after startup completed")
+        finally:
+            self._started.set()
+            self._stopped.set()
+
+    async def _receive(self) -> Message:
+        assert self._inbox is not None
+        message = await self._inbox.get()
+        if message["type"] == "lifespan.startup":
+            self._startup_received = True
+        return message
+
+    async def _send(self, message: Message) -> None:
+        kind = message["type"]
+        if kind in _STARTUP_REPLIES and self._startup_reply is None:
+            self._startup_reply = message
+            self._started.set()
+        elif kind in _SHUTDOWN_REPLIES and self._shutdown_sent and not self._stopped.is_set():
+            if kind == "lifespan.shutdown.failed":
+                logger.error("ASGI lifespan shutdown failed: %s", message.get("message", ""))
+            self._stopped.set()
+        else:
+            raise RuntimeError(f"unexpected ASGI message {kind!r} in the lifespan protocol now")
+
+
+# Process hooks: installed once, by the first lifespan that starts, never at import.
+
+_cycles: list[LifespanCycle] = []
+_hooks_installed = False
+_previous_sigterm: Any = signal.SIG_DFL
+
+
+def register(cycle: LifespanCycle) -> None:
+    """Remember ``cycle`` for shutdown, installing the SIGTERM and exit hooks the first time."""
+    if cycle not in _cycles:
+        _cycles.append(cycle)
+    if not _hooks_installed:
+        _install_hooks()
+
+
+def shutdown_all() -> asyncio.Future[Any] | None:
+    """Shut down every started lifespan on its loop; safe to call any number of times.
+
+    Normally the loop is idle (between invocations, or at exit) and this runs the shutdowns to
+    completion.  If a signal interrupted a running invocation, the loop is running under us and
+    cannot be re-entered, so the shutdowns are scheduled on it and the returned future says when
+    they are done.
+    """
+    scheduled: list[asyncio.Task[None]] = []
+    for cycle in list(_cycles):
+        loop = cycle.loop
+        if cycle.status is not READY or loop is None or loop.is_closed():
+            continue
+        if loop.is_running():
+            scheduled.append(loop.create_task(cycle.shutdown()))
+            continue
+        try:
+            loop.run_until_complete(cycle.shutdown())
+        except Exception:
+            logger.exception("ASGI lifespan shutdown raised")
+    return asyncio.gather(*scheduled) if scheduled else None
+
+
+def _install_hooks() -> None:
+    global _hooks_installed, _previous_sigterm
+    _hooks_installed = True
+    atexit.register(shutdown_all)
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is None:  # installed by C code we could not chain to: leave it alone
+        logger.debug("SIGTERM has a non-Python handler; lifespan shutdown will run at exit only")
+        return
+    try:
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread
+        logger.debug("not in the main thread; lifespan shutdown will run at exit only")
+        return
+    _previous_sigterm = previous
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    pending = shutdown_all()
+    if pending is None:
+        _chain(signum, frame)
+    else:
+        pending.add_done_callback(lambda _: _chain(signum, frame))
+
+
+def _chain(signum: int, frame: FrameType | None) -> None:
+    """Do what would have happened without us: the previous handler, or the default (die)."""
+    previous = _previous_sigterm
+    if callable(previous):
+        previous(signum, frame)
+    elif previous == signal.SIG_DFL:
+        # Dying by the signal skips buffered-output flushing, so flush what shutdown printed.
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
