@@ -6,8 +6,9 @@ Outermost first (the first sees the request first and the response last):
 2. exclude_headers: removes headers from the response as it finally leaves;
 3. binary detection: decides base64 on the body as it finally leaves (after compression);
 4. compression: compresses the app's body;
-5. base path: strips ``api_gateway_base_path`` (and the stage) from the request path;
-6. the user's ``middlewares``, in the order given: they see the stripped path and the app's own,
+5. base path: sets ``api_gateway_base_path`` (and the stage) as ``root_path``; ``path`` keeps the
+   full public path, as uvicorn's ``--root-path`` does;
+6. the user's ``middlewares``, in the order given: they see ``root_path`` set and the app's own,
    uncompressed response;
 7. lifespan: makes sure startup ran and puts the lifespan state in the scope;
 8. the core: runs the ASGI app.

@@ -1,1 +1,1 @@
-"""Built-in middlewares: each is an ordinary middleware of the public protocol, in its own module."""
+"""Built-in middlewares: ordinary middlewares of the public protocol, one per module."""
