@@ -1,19 +1,137 @@
-"""Placeholder: the websocket event source is being built; until then it matches nothing."""
+"""API Gateway WebSocket APIs: ``$connect``, message and ``$disconnect`` events.
+
+Detection only needs ``requestContext.eventType`` and ``connectionId``.  The WebSocket handler
+(``asgi_lambda._websocket``) drives the cycle; this module validates the event and reads the
+connect request (path, headers, query string, client) the way the HTTP sources do, so the
+websocket scope is built from the same normalized ``Request``.
+
+A ``$connect`` event carries the handshake's headers and query string; message and
+``$disconnect`` events carry neither, which is why the scope is stored at connect time.
+"""
 
 from __future__ import annotations
 
-from .._types import LambdaEvent
-from ._base import EventSource
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .._request import Request
+from .._response import Response
+from .._types import LambdaContext, LambdaEvent, LambdaResponse
+from ._base import (
+    EventSource,
+    bad_event,
+    client_from_ip,
+    decode_body,
+    grouped_headers,
+    header_list,
+    query_from_multi,
+    scheme_and_server,
+    split_path,
+)
+
+LABEL = "API Gateway WebSocket"
+EventType = Literal["CONNECT", "MESSAGE", "DISCONNECT"]
 
 
-def _never(event: LambdaEvent) -> bool:
-    return False
+class _Identity(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    sourceIp: str | None = None
 
 
-def _unbuilt(*args: object) -> object:
-    raise NotImplementedError("websocket is not built yet")
+class _RequestContext(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    eventType: EventType
+    connectionId: str
+    routeKey: str | None = None
+    stage: str | None = None
+    domainName: str | None = None
+    apiId: str | None = None
+    identity: _Identity | None = None
+    disconnectStatusCode: int | None = None
+    disconnectReason: str | None = None
+
+
+class WebSocketEvent(BaseModel):
+    """The fields asgi-lambda reads; the whole event stays reachable as ``scope['aws.event']``."""
+
+    model_config = ConfigDict(extra="ignore")
+    requestContext: _RequestContext
+    path: str | None = None
+    headers: dict[str, str | None] | None = None
+    multiValueHeaders: dict[str, list[str] | None] | None = None
+    queryStringParameters: dict[str, str | None] | None = None
+    multiValueQueryStringParameters: dict[str, list[str] | None] | None = None
+    body: str | None = None
+    isBase64Encoded: bool = False
+
+
+def matches(event: LambdaEvent) -> bool:
+    context = event.get("requestContext")
+    return isinstance(context, dict) and "eventType" in context and "connectionId" in context
+
+
+def parse_event(event: LambdaEvent) -> WebSocketEvent:
+    """The validated event; a ``BadRequestError`` names the first bad field."""
+    try:
+        return WebSocketEvent.model_validate(event)
+    except ValidationError as exc:
+        raise bad_event(LABEL, exc) from None
+
+
+def connect_request(model: WebSocketEvent, event: LambdaEvent, context: LambdaContext) -> Request:
+    """The handshake as a normalized request.
+
+    Real events carry no path: clients dial ``wss://{domain}/{stage}``, and that one URL is the
+    app's ``/``.  A ``path`` in the event (a test harness, or a decorator that sets one to reach a
+    websocket route elsewhere in the app) is used as given.
+    """
+    headers = header_list(model.multiValueHeaders, model.headers)
+    scheme, server = scheme_and_server(headers, model.requestContext.domainName)
+    path, raw_path = split_path(model.path or "/")
+    query = model.multiValueQueryStringParameters or model.queryStringParameters
+    identity = model.requestContext.identity
+    return Request(
+        method="GET",
+        path=path,
+        raw_path=raw_path,
+        query_string=query_from_multi(query),
+        headers=headers,
+        body=b"",
+        source="websocket",
+        event=event,
+        context=context,
+        scheme=scheme,
+        server=server,
+        client=client_from_ip(identity.sourceIp if identity else None),
+    )
+
+
+def message_body(model: WebSocketEvent) -> str | bytes:
+    """A message's data: text as sent, base64-marked data decoded to bytes."""
+    if model.isBase64Encoded:
+        return decode_body(model.body, True)
+    return model.body or ""
+
+
+def parse(event: LambdaEvent, context: LambdaContext) -> Request:
+    return connect_request(parse_event(event), event, context)
+
+
+def render(response: Response, event: LambdaEvent) -> LambdaResponse:
+    """API Gateway reads only the status (and, on ``$connect``, the headers) of the answer."""
+    result: LambdaResponse = {"statusCode": response.status}
+    if response.headers:
+        grouped = grouped_headers(response.headers)
+        result["headers"] = {name: ", ".join(values) for name, values in grouped.items()}
+    return result
 
 
 SOURCE = EventSource(
-    name="websocket", description="websocket", matches=_never, parse=_unbuilt, render=_unbuilt  # type: ignore[arg-type]
+    name="websocket",
+    description="API Gateway WebSocket (requestContext.eventType and requestContext.connectionId)",
+    matches=matches,
+    parse=parse,
+    render=render,
+    kind="websocket",
 )

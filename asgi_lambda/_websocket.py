@@ -1,0 +1,301 @@
+"""Serves API Gateway WebSocket events: ``$connect``, messages and ``$disconnect`` (SPEC section 8).
+
+- ``$connect``: the app sees ``websocket.connect`` with the handshake's scope; accept -> 200 (with
+  the chosen subprotocol), close or no answer -> 403, a ``websocket.http.response`` -> its status.
+  On accept the scope is stored.
+- a message: the stored scope is restored; ``websocket.connect`` (accept absorbed), then
+  ``websocket.receive``; sends are posted to the connection, a close deletes it at API Gateway.
+  A connection with no stored scope gets 410 without running the app: nothing is closed, since an
+  eventually consistent store may simply not show a fresh ``$connect`` yet.
+- ``$disconnect``: ``websocket.connect`` (absorbed), then ``websocket.disconnect`` with the close
+  code; the stored scope and group memberships are removed.
+
+Connection-store failures answer 500 with one log line and remove nothing; app errors answer 500
+with the traceback logged, or propagate with ``propagate_exceptions``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+from typing import Any
+
+from . import _management_api
+from ._backends._base import BackendUnavailableError, ConnectionStore
+from ._errors import BadRequestError
+from ._lifespan import LifespanCycle
+from ._loop import run
+from ._options import Options
+from ._sources._base import EventSource, grouped_headers
+from ._sources.websocket import WebSocketEvent, connect_request, message_body, parse_event
+from ._types import ASGIApp, LambdaContext, LambdaEvent, LambdaResponse, Message, Scope
+from ._websocket_cycle import WebSocketExchange, run_websocket_app
+from ._websocket_scope import DENIAL_EXTENSION, dump_scope, load_scope, websocket_scope
+from .websockets import DEFAULT_DSN, Connection, WebSocketAPI, store_for
+
+logger = logging.getLogger("asgi_lambda")
+
+CONNECT: Message = {"type": "websocket.connect"}
+NO_STATUS_CODE = 1005  # RFC 6455: the close frame carried no status code
+
+
+class _StoreFailed(Exception):
+    """A connection-store call failed; the invocation answers 500."""
+
+
+class WebSocketHandler:
+    """Everything WebSocket built once per execution environment: the store and API clients."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        options: Options,
+        *,
+        store: ConnectionStore | None = None,
+        lifespan: LifespanCycle | None = None,
+    ) -> None:
+        self.app = app
+        self.options = options
+        self.store = store if store is not None else store_for(options.dsn or DEFAULT_DSN)
+        # the adapter's own cycle (shared with HTTP requests), so startup runs once per environment
+        self.lifespan = lifespan
+        self._apis: dict[str, WebSocketAPI] = {}
+
+    def __call__(
+        self, event: LambdaEvent, context: LambdaContext, source: EventSource | None = None
+    ) -> LambdaResponse:
+        try:
+            model = parse_event(event)
+            api = self._api_for(model)
+        except BadRequestError as exc:
+            logger.warning("answering 400: %s", exc)
+            return {"statusCode": 400}
+        connection = Connection(
+            api,
+            model.requestContext.connectionId,
+            model.requestContext.eventType,
+            model.requestContext.routeKey,
+        )
+        return run(self._serve(model, event, context, connection))
+
+    def _api_for(self, model: WebSocketEvent) -> WebSocketAPI:
+        """One API object per Management API endpoint, all sharing the store."""
+        context = model.requestContext
+        endpoint = self.options.api_gateway_endpoint_url or _management_api.default_endpoint(
+            context.domainName, context.stage, context.apiId, self.options.api_gateway_region_name
+        )
+        if endpoint is None:
+            raise BadRequestError(
+                "WebSocket event without requestContext.domainName and stage: set the "
+                "api_gateway_endpoint_url option"
+            )
+        api = self._apis.get(endpoint)
+        if api is None:
+            region = self.options.api_gateway_region_name
+            api = WebSocketAPI(endpoint, region_name=region, store=self.store)
+            self._apis[endpoint] = api
+        return api
+
+    async def _serve(
+        self, model: WebSocketEvent, event: LambdaEvent, context: LambdaContext, conn: Connection
+    ) -> LambdaResponse:
+        try:
+            if not await self._started():
+                if conn.event_type == "DISCONNECT":  # the connection is gone all the same
+                    self._store(
+                        "forgetting", conn.connection_id, self.store.delete, conn.connection_id
+                    )
+                return {"statusCode": 500}
+            if conn.event_type == "CONNECT":
+                return await self._connect(model, event, context, conn)
+            if conn.event_type == "MESSAGE":
+                return await self._message(model, event, context, conn)
+            return await self._disconnect(model, event, context, conn)
+        except _StoreFailed:
+            return {"statusCode": 500}
+
+    async def _started(self) -> bool:
+        cycle = self.lifespan
+        if cycle is None or cycle.serving or await cycle.startup():
+            return True
+        logger.error("answering 500: ASGI lifespan startup failed: %s", cycle.failure)
+        return False
+
+    async def _connect(
+        self, model: WebSocketEvent, event: LambdaEvent, context: LambdaContext, conn: Connection
+    ) -> LambdaResponse:
+        base = websocket_scope(connect_request(model, event, context))
+        scope = {**base, "extensions": dict(DENIAL_EXTENSION)}
+        exchange = WebSocketExchange([CONNECT], None, denial=True)
+        error = await self._run(self._with_invocation(scope, event, context, conn), exchange)
+        if exchange.dropped:
+            logger.warning(
+                "dropped %d message(s) sent during $connect of websocket connection %s: API "
+                "Gateway opens the connection only after $connect answers",
+                exchange.dropped,
+                conn.connection_id,
+            )
+        refused = error is not None or not exchange.accepted or exchange.close_code is not None
+        if refused and conn.joined:
+            self._store("forgetting", conn.connection_id, self.store.delete, conn.connection_id)
+        if error is not None:
+            return self._app_failed(error)
+        if exchange.denial_status is not None:
+            return _denial(exchange)
+        if refused:
+            return {"statusCode": 403}
+        self._store(
+            "saving", conn.connection_id, self.store.save, conn.connection_id, dump_scope(base)
+        )
+        headers = exchange.accept_headers
+        if exchange.subprotocol:  # the ASGI field wins over a header the app also set
+            headers = [(k, v) for k, v in headers if k.lower() != b"sec-websocket-protocol"]
+            headers.append((b"Sec-WebSocket-Protocol", exchange.subprotocol.encode("latin-1")))
+        response: LambdaResponse = {"statusCode": 200}
+        if headers:
+            grouped = grouped_headers(headers)
+            response["headers"] = {name: ", ".join(values) for name, values in grouped.items()}
+        return response
+
+    async def _message(
+        self, model: WebSocketEvent, event: LambdaEvent, context: LambdaContext, conn: Connection
+    ) -> LambdaResponse:
+        try:
+            data = message_body(model)
+        except BadRequestError as exc:
+            logger.warning("answering 400: %s", exc)
+            return {"statusCode": 400}
+        scope = self._restore(conn)
+        if scope is None:
+            logger.warning(
+                "no stored scope for websocket connection %s: answering 410 without running the "
+                "app (was $connect stored with another dsn, or in another execution environment "
+                "by the per-environment default store?)",
+                conn.connection_id,
+            )
+            return {"statusCode": 410}
+        key = "bytes" if isinstance(data, bytes) else "text"
+        received: Message = {"type": "websocket.receive", key: data}
+
+        api_client, connection_id = conn.api.client, conn.connection_id
+
+        async def deliver(payload: bytes) -> bool:
+            return await asyncio.to_thread(_management_api.post, api_client, connection_id, payload)
+
+        exchange = WebSocketExchange([CONNECT, received], deliver)
+        error = await self._run(self._with_invocation(scope, event, context, conn), exchange)
+        if exchange.gone:
+            self._store("forgetting", connection_id, conn.api.forget, connection_id)
+        elif exchange.close_code is not None:
+            try:
+                await asyncio.to_thread(_management_api.delete, api_client, connection_id)
+            except Exception:
+                logger.exception(
+                    "closing websocket connection %s failed: answering 500", connection_id
+                )
+                return {"statusCode": 500}
+            self._store("forgetting", connection_id, self.store.delete, connection_id)
+        if error is not None:
+            return self._app_failed(error)
+        return {"statusCode": 200}
+
+    async def _disconnect(
+        self, model: WebSocketEvent, event: LambdaEvent, context: LambdaContext, conn: Connection
+    ) -> LambdaResponse:
+        scope = self._restore(conn)
+        error: Exception | None = None
+        if scope is None:
+            logger.info(
+                "websocket connection %s disconnected with no stored scope: not running the app",
+                conn.connection_id,
+            )
+        else:
+            request_context = model.requestContext
+            disconnect: Message = {
+                "type": "websocket.disconnect",
+                "code": request_context.disconnectStatusCode or NO_STATUS_CODE,
+                "reason": request_context.disconnectReason or "",
+            }
+            exchange = WebSocketExchange([CONNECT, disconnect], None)
+            error = await self._run(self._with_invocation(scope, event, context, conn), exchange)
+        self._store("forgetting", conn.connection_id, self.store.delete, conn.connection_id)
+        if error is not None:
+            return self._app_failed(error)
+        return {"statusCode": 200}
+
+    def _with_invocation(
+        self, scope: Scope, event: LambdaEvent, context: LambdaContext, conn: Connection
+    ) -> Scope:
+        scope["aws.event"] = event
+        scope["aws.context"] = context
+        scope["aws.websocket"] = conn
+        if self.lifespan is not None:
+            scope["state"] = self.lifespan.state.copy()
+        return scope
+
+    def _restore(self, conn: Connection) -> Scope | None:
+        text = self._store("loading", conn.connection_id, self.store.load, conn.connection_id)
+        if text is None:
+            return None
+        try:
+            return load_scope(text)
+        except ValueError as exc:
+            logger.error("websocket connection %s: %s: answering 500", conn.connection_id, exc)
+            raise _StoreFailed from exc
+
+    async def _run(self, scope: Scope, exchange: WebSocketExchange) -> Exception | None:
+        """Run the app; its exception is returned (and logged) so cleanup still happens."""
+        try:
+            await run_websocket_app(self.app, scope, exchange)
+        except Exception as exc:
+            connection = scope["aws.websocket"]
+            logger.exception(
+                "ASGI app raised handling websocket %s of connection %s: answering 500",
+                connection.event_type,
+                connection.connection_id,
+            )
+            return exc
+        return None
+
+    def _app_failed(self, error: Exception) -> LambdaResponse:
+        if self.options.propagate_exceptions:
+            raise error
+        return {"statusCode": 500}
+
+    def _store(self, action: str, connection_id: str, call: Any, *args: Any) -> Any:
+        """A store call; a failure logs one line and answers 500 (raises ``_StoreFailed``)."""
+        try:
+            return call(*args)
+        except BackendUnavailableError as exc:
+            logger.error(
+                "connection store unavailable while %s websocket connection %s: %s: answering 500",
+                action,
+                connection_id,
+                exc,
+            )
+            raise _StoreFailed from exc
+        except Exception as exc:
+            logger.exception(
+                "connection store failed while %s websocket connection %s: answering 500",
+                action,
+                connection_id,
+            )
+            raise _StoreFailed from exc
+
+
+def _denial(exchange: WebSocketExchange) -> LambdaResponse:
+    """The app's own refusal (``websocket.http.response``), shaped as an API Gateway answer."""
+    assert exchange.denial_status is not None
+    response: LambdaResponse = {"statusCode": exchange.denial_status}
+    if exchange.denial_headers:
+        grouped = grouped_headers(exchange.denial_headers)
+        response["headers"] = {name: ", ".join(values) for name, values in grouped.items()}
+    body = b"".join(exchange.denial_body)
+    if body:
+        try:
+            response["body"] = body.decode("utf-8")
+        except UnicodeDecodeError:
+            response["body"] = base64.b64encode(body).decode("ascii")
+            response["isBase64Encoded"] = True
+    return response
