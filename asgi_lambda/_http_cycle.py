@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+
 from ._request import Request
 from ._response import Response, plain_text
-from ._types import ASGIApp, Message, Scope
+from ._types import ASGIApp, Message, RawHeaders, Scope
 
 logger = logging.getLogger("asgi_lambda")
 
@@ -31,7 +32,7 @@ def http_scope(request: Request) -> Scope:
         "raw_path": request.raw_path,
         "root_path": request.root_path,
         "query_string": request.query_string,
-        "headers": request.headers,
+        "headers": _with_content_length(request.headers, request.body),
         "client": request.client,
         "server": request.server,
         "aws.event": request.event,
@@ -40,6 +41,20 @@ def http_scope(request: Request) -> Scope:
     if request.scope:
         scope.update(request.scope)
     return scope
+
+
+def _with_content_length(headers: RawHeaders, body: bytes) -> RawHeaders:
+    """Add ``content-length`` to a request with a body but no length or transfer-encoding.
+
+    Hand-built and console test events often omit it, and frameworks that size the body from
+    it (Django's multipart parser) then read nothing.  We hold the whole body, so we know.
+    """
+    if not body:
+        return headers
+    for name, _ in headers:
+        if name == b"content-length" or name == b"transfer-encoding":
+            return headers
+    return [*headers, (b"content-length", str(len(body)).encode("ascii"))]
 
 
 class _Exchange:

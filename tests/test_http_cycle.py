@@ -15,7 +15,9 @@ from tests.conftest import load_event
 V2 = "pt-apiGatewayProxyV2Event"
 
 
-async def start(send: Send, status: int = 200, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+async def start(
+    send: Send, status: int = 200, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
     await send({"type": "http.response.start", "status": status, "headers": headers or []})
 
 
@@ -207,3 +209,29 @@ def test_response_over_the_lambda_payload_limit_is_a_logged_500(
     reported = re.search(r"response of about (\d+) bytes exceeds", caplog.text)
     assert reported is not None
     assert len(big) <= int(reported.group(1)) < len(big) + 4096
+
+
+def test_body_without_content_length_gets_one_added() -> None:
+    seen: list[list[tuple[bytes, bytes]]] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(list(scope["headers"]))
+        await start(send, 204)
+        await send({"type": "http.response.body"})
+
+    invoke(app)
+    assert (b"content-length", b"45") in seen[0]
+
+
+def test_existing_content_length_is_not_duplicated() -> None:
+    event = load_event(V2)
+    event["headers"]["content-length"] = "45"
+    app_headers: list[list[tuple[bytes, bytes]]] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        app_headers.append(list(scope["headers"]))
+        await start(send, 204)
+        await send({"type": "http.response.body"})
+
+    asgi_handler(app, lifespan="off")(event, None)
+    assert [v for k, v in app_headers[0] if k == b"content-length"] == [b"45"]

@@ -308,6 +308,6 @@ def test_any_v1_raw_query_is_kept_byte_for_byte(query: str) -> None:
 @settings(max_examples=60, deadline=None)
 @given(headers=st.dictionaries(header_names, st.lists(header_values_, min_size=1, max_size=3)))
 def test_any_v2_header_set_round_trips_one_entry_per_value(headers: dict[str, list[str]]) -> None:
-    app, _ = run(v2(headers=headers))
+    app, _ = run(v2(headers=headers, body=None))  # a body would add content-length
     seen = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in app.scope["headers"]]
     assert seen == [(name, value) for name, vals in headers.items() for value in vals]
