@@ -1,4 +1,4 @@
-"""The demo app: a small Starlette service, deployable as is with ``handler`` as the Lambda handler."""
+"""The demo app: a small Starlette service; deploy it as is with ``handler`` as the handler."""
 
 from __future__ import annotations
 
@@ -22,8 +22,11 @@ async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
 async def hello(request: Request) -> JSONResponse:
     name = request.query_params.get("name", "world")
     response = JSONResponse(
-        {"message": f"{request.state.greeting}, {name}", "path": request.url.path,
-         "client": request.client.host if request.client else None}
+        {
+            "message": f"{request.state.greeting}, {name}",
+            "path": request.url.path,
+            "client": request.client.host if request.client else None,
+        }
     )
     response.set_cookie("visited", "yes")
     response.set_cookie("theme", "dark")
