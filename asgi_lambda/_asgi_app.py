@@ -19,7 +19,7 @@ def is_asgi3(app: Any) -> bool:
 
 
 def as_asgi3(app: Any) -> ASGIApp:
-    """``app`` itself when it is ASGI 3, otherwise a wrapper calling ``app(scope)(receive, send)``."""
+    """``app`` itself if ASGI 3, else a wrapper calling ``app(scope)(receive, send)``."""
     if is_asgi3(app):
         return app  # type: ignore[no-any-return]
 

@@ -23,7 +23,7 @@ from ._samples import SAMPLES, sample_event
 
 
 def load_app(target: str) -> Any:
-    """``module:attribute`` (dotted attributes allowed), imported with the working directory on the path."""
+    """``module:attribute`` (dotted attributes allowed), importable from the working directory."""
     module_name, _, attribute = target.partition(":")
     if not module_name or not attribute:
         raise SystemExit(f"asgi-lambda: expected MODULE:APP, got {target!r}")
@@ -47,11 +47,14 @@ def _headers(values: Sequence[str]) -> list[tuple[str, str]]:
 def build_event(args: argparse.Namespace) -> dict[str, Any]:
     if args.event in SAMPLES:
         body = args.body.encode("utf-8") if args.body is not None else b""
-        return sample_event(args.event, args.method, args.path, args.query, _headers(args.header), body)
+        return sample_event(
+            args.event, args.method, args.path, args.query, _headers(args.header), body
+        )
     path = Path(args.event)
     if not path.is_file():
         raise SystemExit(
-            f"asgi-lambda: --event is neither a file nor a source ({', '.join(SAMPLES)}): {args.event!r}"
+            f"asgi-lambda: --event is neither a file nor a source "
+            f"({', '.join(SAMPLES)}): {args.event!r}"
         )
     event: dict[str, Any] = json.loads(path.read_text())
     return event
@@ -68,7 +71,9 @@ def invoke(args: argparse.Namespace) -> int:
 
 def event(args: argparse.Namespace) -> int:
     body = args.body.encode("utf-8") if args.body is not None else b""
-    built = sample_event(args.source, args.method, args.path, args.query, _headers(args.header), body)
+    built = sample_event(
+        args.source, args.method, args.path, args.query, _headers(args.header), body
+    )
     json.dump(built, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0
@@ -87,7 +92,9 @@ def parser() -> argparse.ArgumentParser:
     commands = root.add_subparsers(dest="command", required=True)
     run = commands.add_parser("invoke", help="run an event through an app's handler")
     run.add_argument("app", help="MODULE:APP (an ASGI app, or a handler built by asgi_handler)")
-    run.add_argument("--event", required=True, help=f"a JSON file, or a source: {', '.join(SAMPLES)}")
+    run.add_argument(
+        "--event", required=True, help=f"a JSON file, or a source: {', '.join(SAMPLES)}"
+    )
     run.add_argument("--lifespan", default="auto", choices=("auto", "on", "off"))
     _request_options(run)
     run.set_defaults(func=invoke)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 
 class ConfigurationError(ValueError):
-    """An option passed to ``asgi_handler`` (or a backend ``dsn``) is invalid; raised at construction."""
+    """An option of ``asgi_handler`` (or a backend ``dsn``) is invalid; raised at construction."""
 
 
 class EventError(ValueError):
@@ -15,7 +15,7 @@ class EventError(ValueError):
 
 
 class UnknownEventError(EventError):
-    """The event matches none of the shapes asgi-lambda knows; the message names the shapes tried."""
+    """The event has none of the shapes asgi-lambda knows; the message names those tried."""
 
 
 class BadRequestError(EventError):

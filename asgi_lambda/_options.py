@@ -60,8 +60,13 @@ def build_options(**values: Any) -> Options:
             checked[name] = _strings(name, values[name])
     if "exclude_headers" in checked:
         checked["exclude_headers"] = tuple(h.lower() for h in checked["exclude_headers"])
-    for name in ("strip_stage_path", "compression", "compress_edge_responses", "access_log",
-                 "propagate_exceptions"):
+    for name in (
+        "strip_stage_path",
+        "compression",
+        "compress_edge_responses",
+        "access_log",
+        "propagate_exceptions",
+    ):
         if name in values and not isinstance(values[name], bool):
             raise ConfigurationError(f"option {name!r} must be True or False, not {values[name]!r}")
     if "compression_min_size" in values:

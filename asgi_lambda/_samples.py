@@ -14,6 +14,8 @@ from ._types import LambdaEvent
 
 Header = tuple[str, str]
 HOST = "abc123.execute-api.us-east-1.amazonaws.com"
+ACCOUNT = "123456789012"
+TARGET_GROUP = f"arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT}:targetgroup/tg/abc"
 
 
 def _body(body: bytes) -> tuple[str, bool]:
@@ -37,7 +39,9 @@ def _query_multi(query: str) -> dict[str, list[str]]:
     return grouped
 
 
-def http_api_v2(method: str, path: str, query: str, headers: Sequence[Header], body: bytes) -> LambdaEvent:
+def http_api_v2(
+    method: str, path: str, query: str, headers: Sequence[Header], body: bytes
+) -> LambdaEvent:
     text, is_b64 = _body(body)
     cookies = [v for n, v in headers if n.lower() == "cookie"]
     plain = [(n, v) for n, v in headers if n.lower() != "cookie"]
@@ -53,8 +57,13 @@ def http_api_v2(method: str, path: str, query: str, headers: Sequence[Header], b
             "apiId": "abc123",
             "domainName": HOST,
             "domainPrefix": "abc123",
-            "http": {"method": method, "path": unquote(path), "protocol": "HTTP/1.1",
-                     "sourceIp": "203.0.113.10", "userAgent": "asgi-lambda-cli"},
+            "http": {
+                "method": method,
+                "path": unquote(path),
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.10",
+                "userAgent": "asgi-lambda-cli",
+            },
             "requestId": "cli-request-id",
             "routeKey": "$default",
             "stage": "$default",
@@ -65,7 +74,9 @@ def http_api_v2(method: str, path: str, query: str, headers: Sequence[Header], b
     }
 
 
-def api_gateway_v1(method: str, path: str, query: str, headers: Sequence[Header], body: bytes) -> LambdaEvent:
+def api_gateway_v1(
+    method: str, path: str, query: str, headers: Sequence[Header], body: bytes
+) -> LambdaEvent:
     text, is_b64 = _body(body)
     multi_query = _query_multi(query)
     multi_headers = _multi(headers)
@@ -98,11 +109,20 @@ def api_gateway_v1(method: str, path: str, query: str, headers: Sequence[Header]
 
 def alb(method: str, path: str, query: str, headers: Sequence[Header], body: bytes) -> LambdaEvent:
     text, is_b64 = _body(body)
-    pairs = [tuple(part.split("=", 1)) if "=" in part else (part, "") for part in query.split("&") if part]
-    all_headers = [("host", "my-alb-123.us-east-1.elb.amazonaws.com"), ("x-forwarded-for", "203.0.113.10"),
-                   ("x-forwarded-proto", "https"), ("x-forwarded-port", "443"), *headers]
+    pairs = [
+        tuple(part.split("=", 1)) if "=" in part else (part, "")
+        for part in query.split("&")
+        if part
+    ]
+    all_headers = [
+        ("host", "my-alb-123.us-east-1.elb.amazonaws.com"),
+        ("x-forwarded-for", "203.0.113.10"),
+        ("x-forwarded-proto", "https"),
+        ("x-forwarded-port", "443"),
+        *headers,
+    ]
     return {
-        "requestContext": {"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/abc"}},
+        "requestContext": {"elb": {"targetGroupArn": TARGET_GROUP}},
         "httpMethod": method,
         "path": path,
         "queryStringParameters": {k: v for k, v in pairs},
@@ -112,13 +132,21 @@ def alb(method: str, path: str, query: str, headers: Sequence[Header], body: byt
     }
 
 
-def alb_multi_value(method: str, path: str, query: str, headers: Sequence[Header], body: bytes) -> LambdaEvent:
+def alb_multi_value(
+    method: str, path: str, query: str, headers: Sequence[Header], body: bytes
+) -> LambdaEvent:
     event = alb(method, path, query, headers, body)
-    pairs = [tuple(part.split("=", 1)) if "=" in part else (part, "") for part in query.split("&") if part]
+    pairs = [
+        tuple(part.split("=", 1)) if "=" in part else (part, "")
+        for part in query.split("&")
+        if part
+    ]
     multi_query: dict[str, list[str]] = {}
     for name, value in pairs:
         multi_query.setdefault(name, []).append(value)
-    all_headers = [(n, v) for n, v in event["headers"].items() if n not in {k.lower() for k, _ in headers}]
+    all_headers = [
+        (n, v) for n, v in event["headers"].items() if n not in {k.lower() for k, _ in headers}
+    ]
     event.pop("queryStringParameters")
     event.pop("headers")
     event["multiValueQueryStringParameters"] = multi_query
@@ -126,18 +154,22 @@ def alb_multi_value(method: str, path: str, query: str, headers: Sequence[Header
     return event
 
 
-def vpc_lattice_v2(method: str, path: str, query: str, headers: Sequence[Header], body: bytes) -> LambdaEvent:
+def vpc_lattice_v2(
+    method: str, path: str, query: str, headers: Sequence[Header], body: bytes
+) -> LambdaEvent:
     text, is_b64 = _body(body)
     return {
         "version": "2.0",
         "path": path,
         "method": method,
-        "headers": {n.lower(): v for n, v in _multi([("x-forwarded-for", "10.0.0.10"), *headers]).items()},
+        "headers": {
+            n.lower(): v for n, v in _multi([("x-forwarded-for", "10.0.0.10"), *headers]).items()
+        },
         "queryStringParameters": _query_multi(query),
         "body": text,
         "isBase64Encoded": is_b64,
         "requestContext": {
-            "serviceNetworkArn": "arn:aws:vpc-lattice:us-east-1:123456789012:servicenetwork/sn-0123",
+            "serviceNetworkArn": f"arn:aws:vpc-lattice:us-east-1:{ACCOUNT}:servicenetwork/sn-0123",
             "serviceArn": "arn:aws:vpc-lattice:us-east-1:123456789012:service/svc-0123",
             "targetGroupArn": "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-0123",
             "identity": {"sourceVpcArn": "arn:aws:ec2:us-east-1:123456789012:vpc/vpc-0123"},
@@ -147,7 +179,9 @@ def vpc_lattice_v2(method: str, path: str, query: str, headers: Sequence[Header]
     }
 
 
-def lambda_edge(method: str, path: str, query: str, headers: Sequence[Header], body: bytes) -> LambdaEvent:
+def lambda_edge(
+    method: str, path: str, query: str, headers: Sequence[Header], body: bytes
+) -> LambdaEvent:
     all_headers = [("host", "d111111abcdef8.cloudfront.net"), *headers]
     request: dict[str, object] = {
         "clientIp": "203.0.113.10",
@@ -160,13 +194,27 @@ def lambda_edge(method: str, path: str, query: str, headers: Sequence[Header], b
         },
     }
     if body:
-        request["body"] = {"inputTruncated": False, "action": "read-only", "encoding": "base64",
-                           "data": base64.b64encode(body).decode("ascii")}
-    return {"Records": [{"cf": {
-        "config": {"distributionDomainName": "d111111abcdef8.cloudfront.net", "distributionId": "EDFDVBD6EXAMPLE",
-                   "eventType": "origin-request", "requestId": "cli-request-id"},
-        "request": request,
-    }}]}
+        request["body"] = {
+            "inputTruncated": False,
+            "action": "read-only",
+            "encoding": "base64",
+            "data": base64.b64encode(body).decode("ascii"),
+        }
+    return {
+        "Records": [
+            {
+                "cf": {
+                    "config": {
+                        "distributionDomainName": "d111111abcdef8.cloudfront.net",
+                        "distributionId": "EDFDVBD6EXAMPLE",
+                        "eventType": "origin-request",
+                        "requestId": "cli-request-id",
+                    },
+                    "request": request,
+                }
+            }
+        ]
+    }
 
 
 SAMPLES: dict[str, Callable[[str, str, str, Sequence[Header], bytes], LambdaEvent]] = {
@@ -193,7 +241,9 @@ def sample_event(
     try:
         build = SAMPLES[source]
     except KeyError:
-        raise ValueError(f"unknown source {source!r}; choose one of: {', '.join(SAMPLES)}") from None
+        raise ValueError(
+            f"unknown source {source!r}; choose one of: {', '.join(SAMPLES)}"
+        ) from None
     if source == "http-api-v1":
         event = build(method.upper(), path, query, headers, body)
         event["version"] = "1.0"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from asgi_lambda._types import Message, Receive, Scope, Send
 
 
@@ -37,5 +35,3 @@ class RecordingApp:
 
 def header_values(scope: Scope, name: bytes) -> list[bytes]:
     return [value for key, value in scope["headers"] if key == name]
-
-

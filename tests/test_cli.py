@@ -12,17 +12,34 @@ from asgi_lambda._samples import SAMPLES, sample_event
 from tests.conftest import EVENTS
 
 
-def test_invoke_runs_a_sample_event_through_the_example_app(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["invoke", "examples.app:app", "--event", "http-api-v2", "--path", "/hello",
-                 "--query", "name=Ada"])
+def test_invoke_runs_a_sample_event_through_the_example_app(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(
+        [
+            "invoke",
+            "examples.app:app",
+            "--event",
+            "http-api-v2",
+            "--path",
+            "/hello",
+            "--query",
+            "name=Ada",
+        ]
+    )
     response = json.loads(capsys.readouterr().out)
     assert code == 0
     assert response["statusCode"] == 200
     assert json.loads(response["body"])["message"] == "hello, Ada"
-    assert response["cookies"] == ["visited=yes; Path=/; SameSite=lax", "theme=dark; Path=/; SameSite=lax"]
+    assert response["cookies"] == [
+        "visited=yes; Path=/; SameSite=lax",
+        "theme=dark; Path=/; SameSite=lax",
+    ]
 
 
-def test_invoke_accepts_a_handler_and_a_saved_event_file(capsys: pytest.CaptureFixture[str]) -> None:
+def test_invoke_accepts_a_handler_and_a_saved_event_file(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     event_file = str(EVENTS / "pt-apiGatewayProxyV2Event_GET.json")
     assert main(["invoke", "examples.app:handler", "--event", event_file]) == 0
     assert json.loads(capsys.readouterr().out)["statusCode"] == 404
@@ -50,8 +67,13 @@ def test_every_sample_event_is_detected_as_its_own_kind(source: str) -> None:
 
     event = sample_event(source, "POST", "/a%2Fb", "x=1&x=2", [("Cookie", "a=1")], b"\x00binary")
     expected = {
-        "http-api-v2": "http_api_v2", "function-url": "http_api_v2", "rest": "api_gateway_v1",
-        "http-api-v1": "api_gateway_v1", "alb": "alb", "alb-multi-value": "alb",
-        "vpc-lattice-v2": "vpc_lattice", "lambda-edge": "lambda_edge",
+        "http-api-v2": "http_api_v2",
+        "function-url": "http_api_v2",
+        "rest": "api_gateway_v1",
+        "http-api-v1": "api_gateway_v1",
+        "alb": "alb",
+        "alb-multi-value": "alb",
+        "vpc-lattice-v2": "vpc_lattice",
+        "lambda-edge": "lambda_edge",
     }[source]
     assert detect(event).name == expected

@@ -1,4 +1,4 @@
-"""SPEC section 1: the handler, the decorator form, options, ASGI 2, and the raw event in the scope."""
+"""SPEC section 1: the handler, the decorator form, options, ASGI 2, the raw event in the scope."""
 
 from __future__ import annotations
 
@@ -107,7 +107,9 @@ def test_asgi2_function_returning_a_coroutine_function_is_wrapped() -> None:
         ({"dns": "memory://"}, "dns"),
     ],
 )
-def test_bad_option_raises_configuration_error_naming_it(options: dict[str, Any], named: str) -> None:
+def test_bad_option_raises_configuration_error_naming_it(
+    options: dict[str, Any], named: str
+) -> None:
     with pytest.raises(ConfigurationError, match=named):
         asgi_handler(RecordingApp(), **options)
 

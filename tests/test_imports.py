@@ -27,7 +27,9 @@ event = json.load(open("tests/events/pt-apiGatewayProxyV2Event.json"))
 status = asgi_handler(app)(event, None)["statusCode"]
 print(json.dumps({{"status": status, "loaded": [m for m in {HEAVY!r} if m in sys.modules]}}))
 """
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     report = json.loads(result.stdout)
     assert report == {"status": 200, "loaded": []}
 

@@ -31,7 +31,9 @@ class LoopBoundApp:
 def test_every_invocation_runs_on_the_same_loop() -> None:
     app = LoopBoundApp()
     handler = asgi_handler(app, lifespan="off")
-    statuses = [handler(load_event("pt-apiGatewayProxyV2Event"), None)["statusCode"] for _ in range(3)]
+    statuses = [
+        handler(load_event("pt-apiGatewayProxyV2Event"), None)["statusCode"] for _ in range(3)
+    ]
     assert statuses == [200, 200, 200]
     assert len(set(map(id, app.loops))) == 1
 

@@ -106,6 +106,8 @@ def test_middleware_raising_gets_a_500(caplog) -> None:  # type: ignore[no-untyp
     async def broken(request: Request, call_next: CallNext) -> Response:
         raise RuntimeError("middleware bug")
 
-    response = asgi_handler(RecordingApp(), lifespan="off", middlewares=[broken])(load_event(V2), None)
+    response = asgi_handler(RecordingApp(), lifespan="off", middlewares=[broken])(
+        load_event(V2), None
+    )
     assert response["statusCode"] == 500
     assert "middleware bug" in caplog.text

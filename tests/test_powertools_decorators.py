@@ -70,12 +70,16 @@ def test_inject_lambda_context_wraps_the_handler_and_logs_with_context() -> None
 def test_inject_lambda_context_directly_over_the_asgi_handler() -> None:
     logger = powertools_logger("pt-inject-direct")
     handler = logger.inject_lambda_context(asgi_handler(RecordingApp(), lifespan="off"))
-    assert handler(load_event("pt-apiGatewayProxyV2Event"), FakeLambdaContext())["statusCode"] == 200
+    assert (
+        handler(load_event("pt-apiGatewayProxyV2Event"), FakeLambdaContext())["statusCode"] == 200
+    )
 
 
 def test_capture_lambda_handler_wraps_the_handler() -> None:
     tracer = Tracer(service="asgi-lambda-tests", disabled=True)
-    handler = tracer.capture_lambda_handler(asgi_handler(RecordingApp(body=b"traced"), lifespan="off"))
+    handler = tracer.capture_lambda_handler(
+        asgi_handler(RecordingApp(body=b"traced"), lifespan="off")
+    )
     response = handler(load_event("pt-apiGatewayProxyV2Event"), FakeLambdaContext())
     assert response["body"] == "traced"
 

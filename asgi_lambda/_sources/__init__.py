@@ -28,7 +28,7 @@ SOURCES: tuple[EventSource, ...] = (
 
 
 def detect(event: object, sources: tuple[EventSource, ...] = SOURCES) -> EventSource:
-    """The source whose shape ``event`` has, or an ``UnknownEventError`` naming every shape tried."""
+    """The source whose shape ``event`` has, or an ``UnknownEventError`` naming those tried."""
     if isinstance(event, dict):
         for source in sources:
             if source.matches(event):
