@@ -6,7 +6,7 @@ import base64
 import binascii
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from urllib.parse import unquote, urlencode
+from urllib.parse import quote_plus, unquote
 
 from pydantic import ValidationError
 
@@ -16,7 +16,13 @@ from .._response import Response
 from .._types import LambdaContext, LambdaEvent, LambdaResponse, RawHeaders
 from ..middlewares.binary import needs_base64
 
-HTTP_VERSIONS = {"HTTP/1.0": "1.0", "HTTP/1.1": "1.1", "HTTP/2": "2", "HTTP/2.0": "2", "HTTP/3": "3"}
+HTTP_VERSIONS = {
+    "HTTP/1.0": "1.0",
+    "HTTP/1.1": "1.1",
+    "HTTP/2": "2",
+    "HTTP/2.0": "2",
+    "HTTP/3": "3",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +59,9 @@ def decode_body(body: str | None, is_base64: bool) -> bytes:
     try:
         return base64.b64decode(body, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise BadRequestError(f"request body is marked base64 but is not valid base64: {exc}") from exc
+        raise BadRequestError(
+            f"request body is marked base64 but is not valid base64: {exc}"
+        ) from exc
 
 
 def encode_body(response: Response) -> tuple[str, bool]:
@@ -70,18 +78,42 @@ def split_path(path: str) -> tuple[str, bytes]:
 
 
 def query_from_multi(params: Mapping[str, Iterable[str] | str | None] | None) -> bytes:
-    """Rebuild a query string from decoded parameters, percent-encoding each name and value once."""
+    """Rebuild a query string from decoded parameters, percent-encoding each name and value once.
+
+    The same bytes as ``urlencode`` (``quote_plus``, nothing safe), at a fraction of the cost:
+    an ASCII name or value is escaped by one ``str.translate`` with a table built from
+    ``quote_plus`` itself; only non-ASCII text goes through ``quote_plus`` (about 1us per item
+    with ``urlencode``, bench case 2a, 10 parameters).
+    """
     if not params:
         return b""
-    pairs: list[tuple[str, str]] = []
+    parts: list[str] = []
+    append = parts.append
+    table = _QUOTE_PLUS_ASCII
     for name, values in params.items():
         if values is None:
             continue
-        if isinstance(values, str):
-            pairs.append((name, values))
-        else:
-            pairs.extend((name, value) for value in values)
-    return urlencode(pairs).encode("ascii")
+        key = _quote(name) + "="
+        for value in (values,) if isinstance(values, str) else values:
+            if type(value) is str and value.isascii():  # the common case, inlined
+                append(key + value.translate(table))
+            else:
+                append(key + _quote(value))
+    return "&".join(parts).encode("ascii")
+
+
+# quote_plus of every ASCII character (" " -> "+", "/" -> "%2F", "a" -> "a"), indexed by code.
+# Every code has an entry: ``str.translate`` raises and catches a LookupError per character a
+# table lacks, which made a sparse table slower than quote_plus itself.
+_QUOTE_PLUS_ASCII = [quote_plus(chr(code)) for code in range(128)]
+
+
+def _quote(item: object) -> str:
+    """``quote_plus`` as ``urlencode`` applies it: bytes as they are, anything else via ``str``."""
+    if isinstance(item, bytes):
+        return quote_plus(item)
+    text = item if type(item) is str else str(item)
+    return text.translate(_QUOTE_PLUS_ASCII) if text.isascii() else quote_plus(text)
 
 
 def header_list(
@@ -95,20 +127,36 @@ def header_list(
     """
     source: Mapping[str, Iterable[str] | str | None] = multi if multi else (single or {})
     headers: RawHeaders = []
+    append = headers.append
     cookies: list[str] = []
+    names = _header_names
     for name, values in source.items():
         if values is None:
             continue
-        lowered = name.lower()
+        key = names.get(name)
+        if key is None:
+            key = header_bytes(name.lower())
+            if len(names) < HEADER_NAME_CACHE_SIZE:
+                names[name] = key
+        if key == b"cookie":
+            cookies.extend((values,) if isinstance(values, str) else values)
+            continue
         for value in (values,) if isinstance(values, str) else values:
-            if lowered == "cookie":
-                cookies.append(value)
-            else:
-                headers.append((header_bytes(lowered), header_bytes(value)))
+            try:  # header_bytes, inlined: a call per value was a tenth of this loop's cost
+                append((key, value.encode("latin-1")))
+            except UnicodeEncodeError:
+                append((key, value.encode("utf-8")))
     cookies.extend(extra_cookies)
     if cookies:
-        headers.append((b"cookie", header_bytes("; ".join(cookies))))
+        append((b"cookie", header_bytes("; ".join(cookies))))
     return headers
+
+
+# Header names as the event spells them -> their ASGI bytes.  Clients send the same few dozen
+# names on every request, so lower-casing and encoding each once per process saves ~0.1us a
+# header; the size bound keeps a client that invents names from growing it without end.
+HEADER_NAME_CACHE_SIZE = 1024
+_header_names: dict[str, bytes] = {}
 
 
 def header_bytes(text: str) -> bytes:
@@ -133,12 +181,25 @@ def first_header(headers: RawHeaders, name: bytes) -> str | None:
 def scheme_and_server(
     headers: RawHeaders, fallback_host: str | None = None
 ) -> tuple[str, tuple[str, int] | None]:
-    """``scheme`` from x-forwarded-proto (default https); ``server`` from host and port headers."""
-    scheme = (first_header(headers, b"x-forwarded-proto") or "https").split(",")[0].strip().lower()
-    host = first_header(headers, b"host") or fallback_host
+    """``scheme`` from x-forwarded-proto (default https); ``server`` from host and port headers.
+
+    The first value of each header counts; one pass over the headers finds all three.
+    """
+    proto = host_value = port_value = None
+    for key, value in headers:
+        if key == b"host":
+            if host_value is None:
+                host_value = value
+        elif key == b"x-forwarded-proto":
+            if proto is None:
+                proto = value
+        elif key == b"x-forwarded-port" and port_value is None:
+            port_value = value
+    scheme = (proto.decode("latin-1") if proto else "https").split(",")[0].strip().lower()
+    host = (host_value.decode("latin-1") if host_value else None) or fallback_host
     if not host:
         return scheme, None
-    port_header = first_header(headers, b"x-forwarded-port")
+    port_header = port_value.decode("latin-1") if port_value else None
     if ":" in host and not host.endswith("]"):
         host, _, port_text = host.rpartition(":")
         port_header = port_header or port_text
@@ -181,7 +242,8 @@ def case_variants(name: str, count: int) -> list[str]:
     """``count`` spellings of ``name`` differing only in case, for single-value header maps.
 
     ALB (and API Gateway's single-value ``headers``) keep one value per key, but keys are
-    case-sensitive there, so ``set-cookie``, ``Set-cookie``, ``sEt-cookie``... carry one cookie each.
+    case-sensitive there, so ``set-cookie``, ``Set-cookie``, ``sEt-cookie``... carry one cookie
+    each.
     """
     variants: list[str] = []
     letters = [i for i, ch in enumerate(name) if ch.isalpha()]

@@ -15,7 +15,6 @@ from ._base import (
     client_from_ip,
     decode_body,
     encode_body,
-    grouped_headers,
     header_list,
     http_version,
     scheme_and_server,
@@ -40,7 +39,8 @@ class _RequestContext(BaseModel):
 
 
 class HttpApiV2Event(BaseModel):
-    """The fields asgi-lambda reads; the rest of the event stays reachable as ``scope['aws.event']``."""
+    """The fields asgi-lambda reads; the rest of the event stays reachable as
+    ``scope['aws.event']``."""
 
     model_config = ConfigDict(extra="ignore")
     version: Literal["2.0"]
@@ -58,40 +58,147 @@ def matches(event: LambdaEvent) -> bool:
     return event.get("version") == "2.0" and isinstance(context, dict) and "http" in context
 
 
+# The model's validator itself: ``model_validate`` adds a Python-level call and argument checks
+# around it (about 0.5us of a 3.5us validation, bench case 1).
+_validate = HttpApiV2Event.__pydantic_validator__.validate_python
+
+# What parse reads: method, rawPath, rawQueryString, headers, cookies, body, isBase64Encoded,
+# requestContext.domainName, requestContext.http.sourceIp, requestContext.http.protocol.
+_Fields = tuple[
+    str,
+    str,
+    str | None,
+    dict[str, str] | None,
+    list[str] | None,
+    str | None,
+    bool,
+    str | None,
+    str | None,
+    str | None,
+]
+_STR = frozenset({str})
+_OPTIONAL_STR = frozenset({str, type(None)})
+
+
 def parse(event: LambdaEvent, context: LambdaContext) -> Request:
-    try:
-        model = HttpApiV2Event.model_validate(event)
-    except ValidationError as exc:
-        raise bad_event(LABEL, exc) from None
-    request_context = model.requestContext
-    headers = header_list(None, model.headers, model.cookies or ())
-    scheme, server = scheme_and_server(headers, request_context.domainName)
-    path, raw_path = split_path(model.rawPath)
+    fields = _plain_fields(event) or _validated_fields(event)
+    method, raw, query, single, cookies, body, is_base64, domain, source_ip, protocol = fields
+    headers = header_list(None, single, cookies or ())
+    scheme, server = scheme_and_server(headers, domain)
+    path, raw_path = split_path(raw)
     return Request(
-        method=request_context.http.method.upper(),
+        method=method.upper(),
         path=path,
         raw_path=raw_path,
-        query_string=(model.rawQueryString or "").encode("utf-8"),
+        query_string=(query or "").encode("utf-8"),
         headers=headers,
-        body=decode_body(model.body, model.isBase64Encoded),
+        body=decode_body(body, is_base64),
         source="http_api_v2",
         event=event,
         context=context,
         scheme=scheme,
         server=server,
-        client=client_from_ip(request_context.http.sourceIp),
-        http_version=http_version(request_context.http.protocol),
+        client=client_from_ip(source_ip),
+        http_version=http_version(protocol),
     )
 
 
+def _validated_fields(event: LambdaEvent) -> _Fields:
+    """The fields through ``HttpApiV2Event``: the contract, and the source of every 400 reason."""
+    try:
+        model: HttpApiV2Event = _validate(event)
+    except ValidationError as exc:
+        raise bad_event(LABEL, exc) from None
+    request_context = model.requestContext
+    http = request_context.http
+    return (
+        http.method,
+        model.rawPath,
+        model.rawQueryString,
+        model.headers,
+        model.cookies,
+        model.body,
+        model.isBase64Encoded,
+        request_context.domainName,
+        http.sourceIp,
+        http.protocol,
+    )
+
+
+def _plain_fields(event: LambdaEvent) -> _Fields | None:
+    """The fields as they are, if every field of ``HttpApiV2Event`` already has exactly the type
+    JSON decoding gives it; None for anything else, which then goes through the model.
+
+    Events from Lambda are always this plain shape, and for it the model would return the same
+    values: this is the model's validation done by hand for the one input it sees in practice,
+    at a third of the cost (the model builds three objects and copies every map; 6us of a 38us
+    invocation in bench case 1).  Every field the model declares is checked, used or not.
+    """
+    if type(event) is not dict:
+        return None
+    request_context = event.get("requestContext")
+    if type(request_context) is not dict:
+        return None
+    http = request_context.get("http")
+    if type(http) is not dict:
+        return None
+    version = event.get("version")
+    method = http.get("method")
+    protocol = http.get("protocol")
+    source_ip = http.get("sourceIp")
+    domain = request_context.get("domainName")
+    raw = event.get("rawPath", "/")
+    query = event.get("rawQueryString", "")
+    headers = event.get("headers")
+    cookies = event.get("cookies")
+    body = event.get("body")
+    is_base64 = event.get("isBase64Encoded", False)
+    if not (
+        type(version) is str
+        and version == "2.0"
+        and type(method) is str
+        and type(protocol) in _OPTIONAL_STR
+        and type(source_ip) in _OPTIONAL_STR
+        and type(domain) in _OPTIONAL_STR
+        and type(request_context.get("stage")) in _OPTIONAL_STR
+        and type(raw) is str
+        and type(query) in _OPTIONAL_STR
+        and type(body) in _OPTIONAL_STR
+        and type(is_base64) is bool
+        and (
+            headers is None
+            or (
+                type(headers) is dict
+                and {*map(type, headers)} <= _STR
+                and {*map(type, headers.values())} <= _STR
+            )
+        )
+        and (cookies is None or (type(cookies) is list and {*map(type, cookies)} <= _STR))
+    ):
+        return None
+    return method, raw, query, headers, cookies, body, is_base64, domain, source_ip, protocol
+
+
 def render(response: Response, event: LambdaEvent) -> LambdaResponse:
-    """Duplicate headers comma-joined, as payload 2.0 allows; cookies in their own list."""
-    grouped = grouped_headers(response.headers)
-    cookies = grouped.pop("set-cookie", [])
+    """Duplicate headers comma-joined, as payload 2.0 allows; cookies in their own list.
+
+    Joined in one pass rather than grouped then joined: the same dict, in the same order.
+    """
+    headers: dict[str, str] = {}
+    cookies: list[str] = []
+    for raw_name, raw_value in response.headers:
+        name = raw_name.decode("latin-1")
+        value = raw_value.decode("latin-1")
+        if name == "set-cookie":
+            cookies.append(value)
+        elif name in headers:
+            headers[name] += ", " + value
+        else:
+            headers[name] = value
     body, is_base64 = encode_body(response)
     result: LambdaResponse = {
         "statusCode": response.status,
-        "headers": {name: ", ".join(values) for name, values in grouped.items()},
+        "headers": headers,
         "body": body,
         "isBase64Encoded": is_base64,
     }

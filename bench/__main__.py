@@ -1,0 +1,111 @@
+"""``python -m bench [--quick] [--case 1 --case 3 ...] [--json FILE]``: run, print, judge.
+
+Exit status is 0 whether or not targets hold: the bench reports, CI only smoke-tests it.  Pass
+``--strict`` to exit 1 when a target is missed (for a local pre-release check, not for CI).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from dataclasses import asdict
+
+from . import coldstart
+from .cases import IN_PROCESS, Row
+from .contenders import CONTENDERS, MANGUM, OURS, close_floors
+from .report import render, verdicts
+from .timing import Settings, Timing, use_clock
+
+ALL_CASES = ("1", "2", "3", "4", "5", "6")
+
+
+def cold_start_row(runs: int, clock: str) -> Row:
+    results = coldstart.measure(CONTENDERS, runs)
+    row = Row(
+        "5",
+        "cold start: import + build + 1st FastAPI answer",
+        min_vs_mangum=1.0,
+        memory_label="peak RSS",
+        unit="process",
+    )
+    for name, runs_of in results.items():
+        if runs_of.errors and not runs_of.seconds:
+            row.errors[name] = runs_of.errors[-1]
+            continue
+        row.timings[name] = Timing(
+            per_round=runs_of.cpu_seconds if clock == "cpu" else runs_of.seconds
+        )
+        row.memory[name] = int(runs_of.median("rss_kib") * 1024)
+        if name in (OURS, MANGUM):
+            row.must_not_import[name] = sorted(runs_of.heavy)
+    wall = {name: r.median("wall") for name, r in results.items() if r.wall}
+    row.note = (
+        "whole-process wall time (with interpreter start): "
+        + ", ".join(f"{name} {seconds * 1e3:.0f} ms" for name, seconds in wall.items())
+        + f"; {runs} runs each"
+    )
+    return row
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="few short rounds (< 60 s), for CI")
+    parser.add_argument("--case", action="append", choices=ALL_CASES, help="run only these cases")
+    parser.add_argument("--rounds", type=int, help="timing rounds per contender (default 31)")
+    parser.add_argument("--cold-runs", type=int, help="cold-start processes per contender")
+    parser.add_argument(
+        "--clock",
+        choices=("cpu", "wall"),
+        default="cpu",
+        help="thread CPU time (default: robust on a busy machine) or wall time",
+    )
+    parser.add_argument("--json", help="also write the raw results to this file")
+    parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
+    args = parser.parse_args(argv)
+
+    use_clock(args.clock)
+    settings = Settings.quick() if args.quick else Settings.full()
+    if args.rounds:
+        settings = Settings(args.rounds, settings.round_seconds, settings.warmup_calls)
+    cold_runs = args.cold_runs or (3 if args.quick else 15)
+    kind = "quick" if args.quick else "full"
+    mode = f"{kind}, {settings.rounds} rounds, {cold_runs} cold runs, {args.clock} clock"
+    rows = run(args.case or list(ALL_CASES), settings, cold_runs, args.clock, progress=True)
+    print(render(rows, mode))
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump([asdict(row) for row in rows], handle, indent=1, default=str)
+    missed = [v for v in verdicts(rows) if v.held is False]
+    return 1 if args.strict and missed else 0
+
+
+def run(
+    cases: list[str], settings: Settings, cold_runs: int, clock: str = "cpu", progress: bool = False
+) -> list[Row]:
+    """Run ``cases`` and return their rows (the smoke test calls this in-process)."""
+    # Mangum reads the thread's current loop (asyncio.get_event_loop): give it one, and take it
+    # back afterwards so an in-process run (the smoke test) leaves no loop behind.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    rows: list[Row] = []
+    try:
+        for case in cases:
+            began = time.perf_counter()
+            if case == "5":
+                rows.append(cold_start_row(cold_runs, clock))
+            else:
+                rows.extend(IN_PROCESS[case](settings))
+            if progress:
+                print(f"case {case}: {time.perf_counter() - began:.1f} s", file=sys.stderr)
+    finally:
+        close_floors()
+        asyncio.set_event_loop(None)
+        loop.close()
+    return rows
+
+
+if __name__ == "__main__":
+    sys.exit(main())

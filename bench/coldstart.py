@@ -1,0 +1,154 @@
+"""Case 5, cold start: fresh interpreters that import the adapter, build the handler for the FastAPI
+app and answer the first event.
+
+Each run is a new process (``python -m bench.coldstart CONTENDER EVENT_FILE``), so nothing is
+cached but the ``.pyc`` files, as in a Lambda execution environment after the first deploy.  The
+child times itself (wall and CPU time) from its first line to the first answer and reads its own
+peak RSS (``VmHWM``; see ``peak_rss_kib``); the parent also records the wall time of the whole
+process.  Contenders alternate run by run; one warm-up run each (discarded) writes the bytecode
+caches.
+"""
+
+from __future__ import annotations
+
+import time
+
+START = time.perf_counter()  # before any other import: the child's clocks start here
+START_CPU = time.process_time()
+
+import json  # noqa: E402
+import os  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY_MODULES = ("boto3", "botocore", "aws_lambda_powertools", "aws_xray_sdk")
+
+
+def child(contender: str, event_file: str) -> None:
+    """Runs in the fresh process: import, build, answer once, report as one JSON line."""
+    if contender == "asgi-lambda":
+        from asgi_lambda import asgi_handler
+
+        def make(app: Any) -> Any:
+            return asgi_handler(app, lifespan="on")
+    elif contender == "Mangum":
+        from mangum import Mangum
+
+        def make(app: Any) -> Any:
+            return Mangum(app, lifespan="on")
+    else:
+        from bench.contenders import floor
+
+        def make(app: Any) -> Any:
+            return lambda event, context: floor(app, "on", event)(event, context)
+
+    from bench.apps import fastapi_app
+
+    event = json.loads(Path(event_file).read_text())
+    answer = make(fastapi_app())(event, None)
+    seconds = time.perf_counter() - START
+    cpu_seconds = time.process_time() - START_CPU
+    status = answer["statusCode"] if isinstance(answer, dict) else answer[0]["status"]
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "cpu_seconds": cpu_seconds,
+                "max_rss_kib": peak_rss_kib(),
+                "status": status,
+                "heavy": sorted(name for name in HEAVY_MODULES if name in sys.modules),
+            }
+        )
+    )
+
+
+def peak_rss_kib() -> int:
+    """This process's peak resident memory, in KiB.
+
+    ``getrusage(RUSAGE_SELF).ru_maxrss`` would be the obvious source, but Linux carries it over
+    ``fork`` + ``exec``: every child would report the bench parent's peak (measured: three
+    contenders all at the parent's 52 MiB).  The kernel's ``VmHWM`` is the high-water mark of
+    this process image alone; ``getrusage`` remains the fallback where /proc is missing.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+@dataclass
+class ColdRuns:
+    seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
+    wall: list[float] = field(default_factory=list)
+    rss_kib: list[int] = field(default_factory=list)
+    heavy: set[str] = field(default_factory=set)
+    errors: list[str] = field(default_factory=list)
+
+    def median(self, values: str) -> float:
+        return float(statistics.median(getattr(self, values)))
+
+
+def _spawn(contender: str, event_file: str) -> tuple[dict[str, Any] | None, float, str]:
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    )
+    began = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.coldstart", contender, event_file],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=str(ROOT),
+        timeout=120,
+        check=False,
+    )
+    wall = time.perf_counter() - began
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        return None, wall, (proc.stderr.strip().splitlines() or ["no output"])[-1]
+    return json.loads(lines[-1]), wall, ""
+
+
+def measure(contenders: tuple[str, ...], runs: int) -> dict[str, ColdRuns]:
+    from bench.events import fastapi_post
+
+    results = {name: ColdRuns() for name in contenders}
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(fastapi_post(), handle)
+    try:
+        for name in contenders:
+            _spawn(name, handle.name)  # warm-up: writes .pyc files, discarded
+        for index in range(runs):
+            shift = index % len(contenders)
+            for name in contenders[shift:] + contenders[:shift]:
+                report, wall, error = _spawn(name, handle.name)
+                runs_of = results[name]
+                if report is None or report["status"] != 200:
+                    runs_of.errors.append(error or f"answered {report and report['status']}")
+                    continue
+                runs_of.seconds.append(report["seconds"])
+                runs_of.cpu_seconds.append(report["cpu_seconds"])
+                runs_of.wall.append(wall)
+                runs_of.rss_kib.append(report["max_rss_kib"])
+                runs_of.heavy.update(report["heavy"])
+    finally:
+        os.unlink(handle.name)
+    return results
+
+
+if __name__ == "__main__":
+    child(sys.argv[1], sys.argv[2])
