@@ -92,7 +92,10 @@ class AccessLog:
 
     def _log(self, request: Request, status: int, duration_ms: float, cold_start: bool) -> None:
         logger = self.logger
-        if not self.powertools and not logger.isEnabledFor(logging.INFO):
+        # With no handler anywhere up the hierarchy an INFO record is built and then dropped
+        # (logging's last-resort handler only takes warnings): about 20us per request for
+        # nothing, so skip it.  On Lambda the runtime's root handler makes this False.
+        if not self.powertools and not (logger.isEnabledFor(logging.INFO) and logger.hasHandlers()):
             return
         request_id = getattr(request.context, "aws_request_id", None)
         fields = {

@@ -256,3 +256,23 @@ def test_correlation_id_is_set_before_the_app_runs_for_each_source() -> None:
 
     assert seen == ["Root=1-5c536348-3d683b8b04734faae651f476", "e"]
     assert [line["source"] for line in json_lines(stream)] == ["alb", "lambda_edge"]
+
+
+def test_no_record_is_built_when_no_handler_would_receive_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    built: list[logging.LogRecord] = []
+    isolated = logging.Logger("asgi-lambda-isolated-access")  # no parent, no handlers
+    monkeypatch.setattr(isolated, "makeRecord", lambda *a, **k: built.append(a) or None)
+    handler = asgi_handler(app_answering(200), lifespan="off", logger=isolated)
+    assert handler(load_event("pt-apiGatewayProxyV2Event_GET"), None)["statusCode"] == 200
+    assert built == []
+
+
+def test_a_record_is_built_once_a_handler_is_attached() -> None:
+    isolated = logging.Logger("asgi-lambda-isolated-access-2")
+    stream = io.StringIO()
+    isolated.addHandler(logging.StreamHandler(stream))
+    handler = asgi_handler(app_answering(200), lifespan="off", logger=isolated)
+    handler(load_event("pt-apiGatewayProxyV2Event_GET"), None)
+    assert '"GET /my/path" 200' in stream.getvalue()
