@@ -29,6 +29,7 @@ from ._base import (
     scheme_and_server,
     split_path,
 )
+from ._payload_v1 import PayloadV1Fields
 
 LABEL = "ALB"
 
@@ -41,18 +42,9 @@ class _RequestContext(BaseModel):
     elb: dict[str, object]
 
 
-class AlbEvent(BaseModel):
+class AlbEvent(PayloadV1Fields):
     """Only the fields asgi-lambda reads; the whole event stays in ``scope['aws.event']``."""
 
-    model_config = ConfigDict(extra="ignore")
-    httpMethod: str
-    path: str | None = None
-    headers: dict[str, str | None] | None = None
-    multiValueHeaders: dict[str, list[str] | None] | None = None
-    queryStringParameters: dict[str, str | None] | None = None
-    multiValueQueryStringParameters: dict[str, list[str] | None] | None = None
-    body: str | None = None
-    isBase64Encoded: bool | None = False
     requestContext: _RequestContext
 
 

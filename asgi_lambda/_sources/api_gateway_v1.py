@@ -26,6 +26,7 @@ from ._base import (
     scheme_and_server,
     split_path,
 )
+from ._payload_v1 import PayloadV1Fields
 
 LABEL = "API Gateway REST / HTTP API payload 1.0"
 
@@ -43,21 +44,12 @@ class _RequestContext(BaseModel):
     stage: str | None = None
 
 
-class ApiGatewayV1Event(BaseModel):
+class ApiGatewayV1Event(PayloadV1Fields):
     """Only the fields asgi-lambda reads; the whole event stays in ``scope['aws.event']``.
 
     Every map may be null: console test events send ``headers: null`` and friends.
     """
 
-    model_config = ConfigDict(extra="ignore")
-    httpMethod: str
-    path: str | None = None
-    headers: dict[str, str | None] | None = None
-    multiValueHeaders: dict[str, list[str] | None] | None = None
-    queryStringParameters: dict[str, str | None] | None = None
-    multiValueQueryStringParameters: dict[str, list[str] | None] | None = None
-    body: str | None = None
-    isBase64Encoded: bool | None = False
     requestContext: _RequestContext
 
 
