@@ -22,30 +22,36 @@ from ._middleware import Middleware
 from ._options import Options
 from ._types import ASGIApp
 from .middlewares.access_log import AccessLog
-from .middlewares.base_path import BasePath
 from .middlewares.binary import BinaryDetection
 from .middlewares.compression import Compression
-from .middlewares.exclude_headers import ExcludeHeaders
 from .middlewares.lifespan import Lifespan
-from .middlewares.metrics import Metrics
-from .middlewares.tracing import Tracing
 
 
 def builtin_outer(options: Options) -> list[Middleware]:
     """Built-ins outside the user's middlewares (items 1-5 above)."""
+    # Opt-in built-ins are imported only when their option asks for them: cold start pays for
+    # what the function uses.
     stack: list[Middleware] = []
     if options.access_log:
         stack.append(AccessLog(options))
     if options.tracer is not None:
+        from .middlewares.tracing import Tracing
+
         stack.append(Tracing(options))
     if options.metrics is not None:
+        from .middlewares.metrics import Metrics
+
         stack.append(Metrics(options))
     if options.exclude_headers:
+        from .middlewares.exclude_headers import ExcludeHeaders
+
         stack.append(ExcludeHeaders(options))
     stack.append(BinaryDetection(options.text_mime_types))
     if options.compression:
         stack.append(Compression(options))
     if options.api_gateway_base_path != "/" or options.strip_stage_path:
+        from .middlewares.base_path import BasePath
+
         stack.append(BasePath(options))
     return stack
 

@@ -49,3 +49,40 @@ def test_public_api_is_exactly_the_documented_names() -> None:
     ]
     for name in asgi_lambda.__all__:
         assert getattr(asgi_lambda, name) is not None
+
+
+def test_only_the_source_an_event_came_through_is_imported() -> None:
+    code = """
+import json, sys
+from asgi_lambda import asgi_handler
+async def app(scope, receive, send):
+    await send({"type": "http.response.start", "status": 204, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+def sources():
+    names = [m.rsplit(".", 1)[1] for m in sys.modules if m.startswith("asgi_lambda._sources.")]
+    return sorted(name for name in names if not name.startswith("_"))
+at_import = sources()
+event = json.load(open("tests/events/pt-albEvent.json"))
+asgi_handler(app, lifespan="off")(event, None)
+print(json.dumps({"at_import": at_import, "after_alb": sources()}))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert json.loads(result.stdout) == {"at_import": [], "after_alb": ["alb"]}
+
+
+def test_opt_in_middlewares_are_not_imported_unless_enabled() -> None:
+    code = """
+import json, sys
+from asgi_lambda import asgi_handler
+asgi_handler(lambda: None, lifespan="off")
+print(json.dumps(sorted(m for m in sys.modules if m.startswith("asgi_lambda.middlewares."))))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    loaded = json.loads(result.stdout)
+    for opt_in in ("tracing", "metrics", "exclude_headers", "base_path"):
+        assert f"asgi_lambda.middlewares.{opt_in}" not in loaded
+    assert "asgi_lambda.middlewares.binary" in loaded

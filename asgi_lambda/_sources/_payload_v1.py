@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 
 class PayloadV1Fields(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     httpMethod: str
     path: str | None = None
     headers: dict[str, str | None] | None = None

@@ -29,6 +29,8 @@ from ._base import (
     scheme_and_server,
     split_path,
 )
+from ._detect import DESCRIPTIONS
+from ._detect import alb as matches
 from ._payload_v1 import PayloadV1Fields
 
 LABEL = "ALB"
@@ -38,7 +40,7 @@ STATUS_DESCRIPTIONS = {status.value: f"{status.value} {status.phrase}" for statu
 
 
 class _RequestContext(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     elb: dict[str, object]
 
 
@@ -46,11 +48,6 @@ class AlbEvent(PayloadV1Fields):
     """Only the fields asgi-lambda reads; the whole event stays in ``scope['aws.event']``."""
 
     requestContext: _RequestContext
-
-
-def matches(event: LambdaEvent) -> bool:
-    context = event.get("requestContext")
-    return isinstance(context, dict) and "elb" in context
 
 
 def raw_query(params: Mapping[str, list[str] | str | None] | None) -> bytes:
@@ -130,7 +127,7 @@ def render(response: Response, event: LambdaEvent) -> LambdaResponse:
 
 SOURCE = EventSource(
     name="alb",
-    description="ALB (requestContext.elb)",
+    description=DESCRIPTIONS["alb"],
     matches=matches,
     parse=parse,
     render=render,

@@ -26,18 +26,20 @@ from ._base import (
     scheme_and_server,
     split_path,
 )
+from ._detect import DESCRIPTIONS
+from ._detect import api_gateway_v1 as matches
 from ._payload_v1 import PayloadV1Fields
 
 LABEL = "API Gateway REST / HTTP API payload 1.0"
 
 
 class _Identity(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     sourceIp: str | None = None
 
 
 class _RequestContext(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     identity: _Identity | None = None
     protocol: str | None = None
     domainName: str | None = None
@@ -51,17 +53,6 @@ class ApiGatewayV1Event(PayloadV1Fields):
     """
 
     requestContext: _RequestContext
-
-
-def matches(event: LambdaEvent) -> bool:
-    context = event.get("requestContext")
-    return (
-        "httpMethod" in event
-        and isinstance(context, dict)
-        and "elb" not in context
-        and "connectionId" not in context
-        and "eventType" not in context
-    )
 
 
 def parse(event: LambdaEvent, context: LambdaContext) -> Request:
@@ -113,9 +104,7 @@ def render(response: Response, event: LambdaEvent) -> LambdaResponse:
 
 SOURCE = EventSource(
     name="api_gateway_v1",
-    description=(
-        "API Gateway REST / HTTP API payload 1.0 (httpMethod with requestContext, no elb)"
-    ),
+    description=DESCRIPTIONS["api_gateway_v1"],
     matches=matches,
     parse=parse,
     render=render,

@@ -31,6 +31,8 @@ from ._base import (
     header_list,
     split_path,
 )
+from ._detect import DESCRIPTIONS
+from ._detect import lambda_edge as matches
 
 logger = logging.getLogger("asgi_lambda")
 
@@ -87,7 +89,7 @@ class _HeaderEntry(TypedDict):
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     data: str | None = None
     encoding: str | None = "base64"
     inputTruncated: bool | None = False
@@ -99,22 +101,13 @@ class CloudFrontRequest(BaseModel):
     ``matches`` already walked the path to it, so only this part is validated.
     """
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     method: str
     uri: str | None = "/"
     querystring: str | None = ""
     headers: dict[str, list[_HeaderEntry] | None] | None = None
     clientIp: str | None = None
     body: _Body | None = None
-
-
-def matches(event: LambdaEvent) -> bool:
-    """A request trigger: ``Records[0].cf.request`` without a ``response`` beside it."""
-    records = event.get("Records")
-    if not isinstance(records, list) or not records or not isinstance(records[0], dict):
-        return False
-    cf = records[0].get("cf")
-    return isinstance(cf, dict) and "request" in cf and "response" not in cf
 
 
 def parse(event: LambdaEvent, context: LambdaContext) -> Request:
@@ -229,7 +222,7 @@ def _limit(event: LambdaEvent) -> tuple[int, str]:
 
 SOURCE = EventSource(
     name="lambda_edge",
-    description="Lambda@Edge viewer or origin request (Records[0].cf.request)",
+    description=DESCRIPTIONS["lambda_edge"],
     matches=matches,
     parse=parse,
     render=render,

@@ -29,6 +29,8 @@ from ._base import (
     scheme_and_server,
     split_path,
 )
+from ._detect import DESCRIPTIONS
+from ._detect import vpc_lattice as matches
 
 LABEL_V1 = "VPC Lattice (version 1)"
 LABEL_V2 = "VPC Lattice (version 2.0)"
@@ -43,7 +45,7 @@ Values = str | list[str] | None
 class LatticeV1Event(BaseModel):
     """Version 1: only the fields asgi-lambda reads; the rest stays in ``scope['aws.event']``."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     raw_path: str | None = "/"
     method: str
     headers: dict[str, Values] | None = None
@@ -53,14 +55,14 @@ class LatticeV1Event(BaseModel):
 
 
 class _RequestContext(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     serviceNetworkArn: str | None = None
 
 
 class LatticeV2Event(BaseModel):
     """Version 2.0: headers and query parameters hold lists (single strings are accepted too)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     version: Literal["2.0"]
     path: str | None = "/"
     method: str
@@ -69,17 +71,6 @@ class LatticeV2Event(BaseModel):
     body: str | None = None
     isBase64Encoded: bool | None = False
     requestContext: _RequestContext
-
-
-def matches(event: LambdaEvent) -> bool:
-    if "raw_path" in event and "method" in event:
-        return True
-    context = event.get("requestContext")
-    return (
-        event.get("version") == "2.0"
-        and isinstance(context, dict)
-        and "serviceNetworkArn" in context
-    )
 
 
 def parse(event: LambdaEvent, context: LambdaContext) -> Request:
@@ -167,10 +158,7 @@ def render(response: Response, event: LambdaEvent) -> LambdaResponse:
 
 SOURCE = EventSource(
     name="vpc_lattice",
-    description=(
-        "VPC Lattice version 1 (raw_path and method) or version 2.0 "
-        "(version '2.0' with requestContext.serviceNetworkArn)"
-    ),
+    description=DESCRIPTIONS["vpc_lattice"],
     matches=matches,
     parse=parse,
     render=render,

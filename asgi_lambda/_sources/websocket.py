@@ -29,18 +29,20 @@ from ._base import (
     scheme_and_server,
     split_path,
 )
+from ._detect import DESCRIPTIONS
+from ._detect import websocket as matches
 
 LABEL = "API Gateway WebSocket"
 EventType = Literal["CONNECT", "MESSAGE", "DISCONNECT"]
 
 
 class _Identity(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     sourceIp: str | None = None
 
 
 class _RequestContext(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     eventType: EventType
     connectionId: str
     routeKey: str | None = None
@@ -55,7 +57,7 @@ class _RequestContext(BaseModel):
 class WebSocketEvent(BaseModel):
     """The fields asgi-lambda reads; the whole event stays reachable as ``scope['aws.event']``."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     requestContext: _RequestContext
     path: str | None = None
     headers: dict[str, str | None] | None = None
@@ -64,11 +66,6 @@ class WebSocketEvent(BaseModel):
     multiValueQueryStringParameters: dict[str, list[str] | None] | None = None
     body: str | None = None
     isBase64Encoded: bool = False
-
-
-def matches(event: LambdaEvent) -> bool:
-    context = event.get("requestContext")
-    return isinstance(context, dict) and "eventType" in context and "connectionId" in context
 
 
 def parse_event(event: LambdaEvent) -> WebSocketEvent:
@@ -129,7 +126,7 @@ def render(response: Response, event: LambdaEvent) -> LambdaResponse:
 
 SOURCE = EventSource(
     name="websocket",
-    description="API Gateway WebSocket (requestContext.eventType and requestContext.connectionId)",
+    description=DESCRIPTIONS["websocket"],
     matches=matches,
     parse=parse,
     render=render,
