@@ -19,6 +19,7 @@ from asgi_lambda._sources import detect
 from asgi_lambda._sources.alb import SOURCE
 from tests.asgi_apps import RecordingApp, header_values
 from tests.conftest import load_event
+from tests.sources.strategies import HEADER_VALUE, SEGMENT, TEXT, TOKEN, scope_for
 
 SINGLE = "pt-albEvent"
 MULTI = "pt-albMultiValueHeadersEvent"
@@ -316,21 +317,6 @@ def test_starlette_app_sees_the_request_and_sets_two_cookies() -> None:
 
 
 # Properties: event -> scope without loss or double encoding
-
-TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
-SEGMENT = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=8)
-TOKEN = st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=10).filter(
-    lambda name: name != "cookie"
-)
-HEADER_VALUE = st.text(
-    st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"), max_size=20
-)
-
-
-def scope_for(event: dict[str, Any]) -> Any:
-    app = RecordingApp()
-    asgi_handler(app, lifespan="off")(event, None)
-    return app.scope
 
 
 @given(st.lists(SEGMENT, max_size=5))
