@@ -13,13 +13,19 @@ import pytest
 
 from asgi_lambda import asgi_handler
 from tests.frameworks.apps import django_setup
+from tests.frameworks.contract import (  # noqa: F401 - collected by pytest
+    test_json_request_and_response,
+    test_multipart_binary_upload_round_trips_byte_for_byte,
+    test_two_cookies_in_one_response_both_survive,
+    test_unknown_route_is_a_404,
+    test_urlencoded_form_fields_are_parsed,
+)
 from tests.frameworks.helpers import (
     BINARY_FILE,
     MAIN_THREAD,
     WITH_ALB,
     Handler,
     call,
-    cookie_names,
     public_host,
     upload,
 )
@@ -57,49 +63,10 @@ def test_path_and_query_parameters_reach_the_view(handler: Handler, source: str)
     assert reply.json() == {"item_id": 42, "q": "red shoes", "page": "3"}
 
 
-def test_json_request_and_response(handler: Handler, source: str) -> None:
-    reply = call(
-        handler,
-        source,
-        "POST",
-        "/json",
-        headers=[("content-type", "application/json")],
-        body=b'{"name": "caf\xc3\xa9"}',
-    )
-    assert reply.status == 201
-    assert reply.header("content-type") == "application/json"
-    assert reply.json() == {"received": {"name": "café"}}
-
-
-def test_urlencoded_form_fields_are_parsed(handler: Handler, source: str) -> None:
-    reply = call(
-        handler,
-        source,
-        "POST",
-        "/form",
-        headers=[("content-type", "application/x-www-form-urlencoded")],
-        body=b"color=red&color=blue&name=J%C3%BCrgen",
-    )
-    assert reply.json() == {"color": ["red", "blue"], "name": ["Jürgen"]}
-
-
-def test_multipart_binary_upload_round_trips_byte_for_byte(handler: Handler, source: str) -> None:
-    reply = upload(handler, source, "/upload")
-    assert reply.status == 200
-    assert reply.body == BINARY_FILE
-    assert reply.header("x-title") == "quarterly report"
-    assert reply.header("x-filename") == "blob.bin"
-
-
 def test_multipart_upload_without_content_length_header_still_parses(handler: Handler) -> None:
     reply = upload(handler, "http-api-v2", "/upload", content_length=False)
     assert reply.status == 200
     assert reply.body == BINARY_FILE
-
-
-def test_two_cookies_in_one_response_both_survive(handler: Handler, source: str) -> None:
-    reply = call(handler, source, path="/cookies")
-    assert cookie_names(reply) == ["session", "theme"]
 
 
 def test_reverse_redirect_keeps_the_base_path(django_app: Any, source: str) -> None:
@@ -148,11 +115,6 @@ def test_exception_in_a_view_is_a_500(handler: Handler, source: str) -> None:
     reply = call(handler, source, path="/boom")
     assert reply.status == 500
     assert "Server Error (500)" in reply.text
-
-
-def test_unknown_route_is_a_404(handler: Handler, source: str) -> None:
-    reply = call(handler, source, path="/nope")
-    assert reply.status == 404
 
 
 def test_lifespan_auto_serves_django_without_lifespan(django_app: Any) -> None:

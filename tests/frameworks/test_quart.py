@@ -14,15 +14,23 @@ from quart import Quart, Response, make_response, redirect, request, url_for
 from asgi_lambda import CallNext, asgi_handler
 from asgi_lambda import Request as LambdaRequest
 from asgi_lambda import Response as LambdaResponse
+from tests.frameworks.contract import (  # noqa: F401 - collected by pytest
+    test_exception_in_a_view_is_a_500,
+    test_json_request_and_response,
+    test_multipart_binary_upload_round_trips_byte_for_byte,
+    test_path_and_query_parameters_reach_the_view,
+    test_routes_below_the_base_path_see_it_as_root_path,
+    test_streaming_response_is_collected_whole,
+    test_two_cookies_in_one_response_both_survive,
+    test_unknown_route_is_a_404,
+    test_urlencoded_form_fields_are_parsed,
+)
 from tests.frameworks.helpers import (
-    BINARY_FILE,
     MAIN_THREAD,
     SOURCES,
     Handler,
     call,
-    cookie_names,
     public_host,
-    upload,
 )
 
 
@@ -141,53 +149,14 @@ def handler(record: Record) -> Handler:
     return asgi_handler(make_app(record), lifespan="off")
 
 
+@pytest.fixture
+def base_path_handler(record: Record) -> Handler:
+    return asgi_handler(make_app(record), lifespan="off", api_gateway_base_path="/api")
+
+
 @pytest.fixture(params=SOURCES)
 def source(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-def test_path_and_query_parameters_reach_the_view(handler: Handler, source: str) -> None:
-    reply = call(handler, source, path="/items/42", query="q=red%20shoes&page=3")
-    assert reply.json() == {"item_id": 42, "q": "red shoes", "page": "3"}
-
-
-def test_json_request_and_response(handler: Handler, source: str) -> None:
-    reply = call(
-        handler,
-        source,
-        "POST",
-        "/json",
-        headers=[("content-type", "application/json")],
-        body=b'{"name": "caf\xc3\xa9"}',
-    )
-    assert reply.status == 201
-    assert reply.header("content-type") == "application/json"
-    assert reply.json() == {"received": {"name": "café"}}
-
-
-def test_urlencoded_form_fields_are_parsed(handler: Handler, source: str) -> None:
-    reply = call(
-        handler,
-        source,
-        "POST",
-        "/form",
-        headers=[("content-type", "application/x-www-form-urlencoded")],
-        body=b"color=red&color=blue&name=J%C3%BCrgen",
-    )
-    assert reply.json() == {"color": ["red", "blue"], "name": ["Jürgen"]}
-
-
-def test_multipart_binary_upload_round_trips_byte_for_byte(handler: Handler, source: str) -> None:
-    reply = upload(handler, source, "/upload")
-    assert reply.status == 200
-    assert reply.body == BINARY_FILE
-    assert reply.header("x-title") == "quarterly report"
-    assert reply.header("x-filename") == "blob.bin"
-
-
-def test_two_cookies_in_one_response_both_survive(handler: Handler, source: str) -> None:
-    reply = call(handler, source, path="/cookies")
-    assert cookie_names(reply) == ["session", "theme"]
 
 
 def test_redirect_to_url_for_keeps_the_base_path(record: Record, source: str) -> None:
@@ -201,17 +170,6 @@ def test_external_url_for_is_the_public_url(record: Record, source: str) -> None
     handler = asgi_handler(make_app(record), lifespan="off", api_gateway_base_path="/api")
     reply = call(handler, source, path="/api/url")
     assert reply.text == f"https://{public_host(source)}/api/items/7"
-
-
-def test_routes_below_the_base_path_see_it_as_root_path(record: Record, source: str) -> None:
-    handler = asgi_handler(make_app(record), lifespan="off", api_gateway_base_path="/api")
-    reply = call(handler, source, path="/api/target")
-    assert reply.text == "root_path=/api"
-
-
-def test_streaming_response_is_collected_whole(handler: Handler, source: str) -> None:
-    reply = call(handler, source, path="/stream")
-    assert reply.text == "".join(f"chunk {n}\n" for n in range(5))
 
 
 def test_background_task_is_not_awaited_by_quart_before_the_invocation_returns(
@@ -237,16 +195,6 @@ def test_sync_view_runs_in_a_worker_thread(handler: Handler, record: Record) -> 
     assert reply.text == "sync"
     assert record.sync_thread is not None
     assert record.sync_thread != MAIN_THREAD
-
-
-def test_exception_in_a_view_is_a_500(handler: Handler, source: str) -> None:
-    reply = call(handler, source, path="/boom")
-    assert reply.status == 500
-
-
-def test_unknown_route_is_a_404(handler: Handler, source: str) -> None:
-    reply = call(handler, source, path="/nope")
-    assert reply.status == 404
 
 
 def test_before_serving_runs_once_across_invocations(record: Record) -> None:

@@ -23,6 +23,15 @@ from starlette.responses import (
 from starlette.routing import Route
 
 from asgi_lambda import asgi_handler
+from tests.frameworks.contract import (  # noqa: F401 - collected by pytest
+    test_exception_in_a_view_is_a_plain_text_500,
+    test_redirect_to_url_for_keeps_the_base_path,
+    test_routes_below_the_base_path_see_it_as_root_path,
+    test_streaming_response_is_collected_whole,
+    test_unknown_route_is_a_404,
+    test_url_for_builds_a_public_url_with_the_base_path,
+    test_urlencoded_form_fields_are_parsed,
+)
 from tests.frameworks.helpers import (
     BINARY_FILE,
     MAIN_THREAD,
@@ -30,7 +39,6 @@ from tests.frameworks.helpers import (
     Handler,
     call,
     cookie_names,
-    public_host,
     upload,
 )
 
@@ -148,6 +156,11 @@ def handler(record: Record) -> Handler:
     return asgi_handler(make_app(record), lifespan="off")
 
 
+@pytest.fixture
+def base_path_handler(record: Record) -> Handler:
+    return asgi_handler(make_app(record), lifespan="off", api_gateway_base_path="/api")
+
+
 @pytest.fixture(params=WITH_ALB)
 def source(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -173,18 +186,6 @@ def test_json_request_and_response(handler: Handler, source: str) -> None:
     assert reply.json() == {"received": {"name": "café"}, "count": 1}
 
 
-def test_urlencoded_form_fields_are_parsed(handler: Handler, source: str) -> None:
-    reply = call(
-        handler,
-        source,
-        "POST",
-        "/form",
-        headers=[("content-type", "application/x-www-form-urlencoded")],
-        body=b"color=red&color=blue&name=J%C3%BCrgen",
-    )
-    assert reply.json() == {"color": ["red", "blue"], "name": ["Jürgen"]}
-
-
 def test_multipart_binary_upload_round_trips_byte_for_byte(handler: Handler, source: str) -> None:
     reply = upload(handler, source, "/upload")
     assert reply.status == 200
@@ -200,31 +201,6 @@ def test_two_cookies_in_one_response_both_survive(handler: Handler, source: str)
     assert any("HttpOnly" in cookie for cookie in reply.cookies)
 
 
-def test_redirect_to_url_for_keeps_the_base_path(record: Record, source: str) -> None:
-    handler = asgi_handler(make_app(record), lifespan="off", api_gateway_base_path="/api")
-    reply = call(handler, source, path="/api/go")
-    assert reply.status == 303
-    assert reply.header("location") == f"https://{public_host(source)}/api/target"
-
-
-def test_routes_below_the_base_path_see_it_as_root_path(record: Record, source: str) -> None:
-    handler = asgi_handler(make_app(record), lifespan="off", api_gateway_base_path="/api")
-    reply = call(handler, source, path="/api/target")
-    assert reply.text == "root_path=/api"
-
-
-def test_url_for_builds_a_public_url_with_the_base_path(record: Record) -> None:
-    handler = asgi_handler(make_app(record), lifespan="off", api_gateway_base_path="/api")
-    reply = call(handler, "http-api-v2", path="/api/url")
-    assert reply.text == "https://abc123.execute-api.us-east-1.amazonaws.com/api/items/7"
-
-
-def test_streaming_response_is_collected_whole(handler: Handler, source: str) -> None:
-    reply = call(handler, source, path="/stream")
-    assert reply.status == 200
-    assert reply.text == "".join(f"chunk {n}\n" for n in range(5))
-
-
 def test_background_task_runs_before_the_invocation_returns(
     handler: Handler, record: Record, source: str
 ) -> None:
@@ -238,17 +214,6 @@ def test_sync_endpoint_runs_in_the_threadpool(handler: Handler, record: Record) 
     assert reply.text == "sync"
     assert record.sync_thread is not None
     assert record.sync_thread != MAIN_THREAD
-
-
-def test_exception_in_a_view_is_a_500(handler: Handler, source: str) -> None:
-    reply = call(handler, source, path="/boom")
-    assert reply.status == 500
-    assert reply.text == "Internal Server Error"
-
-
-def test_unknown_route_is_a_404(handler: Handler, source: str) -> None:
-    reply = call(handler, source, path="/nope")
-    assert reply.status == 404
 
 
 def test_lifespan_startup_runs_once_across_invocations(record: Record) -> None:
