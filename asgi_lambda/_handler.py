@@ -124,7 +124,11 @@ class Adapter:
 
 
 def payload_size(rendered: LambdaResponse) -> int:
-    """A cheap upper-bound estimate of the JSON size Lambda will see: body plus header text."""
+    """A cheap estimate of the JSON size Lambda will see: body plus header text.
+
+    Not exact: JSON escaping can grow a text body (quotes, control characters, non-ASCII), so a
+    text body within a few percent of the limit may still be refused by Lambda itself.
+    """
     size = len(rendered.get("body") or "") + 256
     for key in ("headers", "multiValueHeaders"):
         for name, values in (rendered.get(key) or {}).items():

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from .._middleware import CallNext
 from .._request import Request
@@ -68,8 +68,15 @@ def is_textual(content_type: str, extra_text_types: frozenset[str] = frozenset()
     return bool(extra_text_types) and mime.startswith(_prefixes(extra_text_types))
 
 
-def needs_base64(response: Response, extra_text_types: frozenset[str] = frozenset()) -> bool:
-    """The SPEC section 4 rule for ``response``; an explicit ``response.base64`` wins."""
+def needs_base64(
+    response: Response,
+    extra_text_types: frozenset[str] = frozenset(),
+    textual: Callable[[bytes], bool] | None = None,
+) -> bool:
+    """The SPEC section 4 rule for ``response``; an explicit ``response.base64`` wins.
+
+    ``textual`` replaces the content-type lookup (the middleware passes its cached one).
+    """
     if response.base64 is not None:
         return response.base64
     content_type = b""
@@ -81,9 +88,13 @@ def needs_base64(response: Response, extra_text_types: frozenset[str] = frozense
             content_type = value
     if not response.body:
         return False
-    if not content_type or not is_textual(content_type.decode("latin-1"), extra_text_types):
+    if not content_type:
         return True
-    return not _is_utf8(response.body)
+    if textual is not None:
+        text = textual(content_type)
+    else:
+        text = is_textual(content_type.decode("latin-1"), extra_text_types)
+    return not text or not _is_utf8(response.body)
 
 
 class BinaryDetection:
@@ -103,27 +114,15 @@ class BinaryDetection:
 
     async def __call__(self, request: Request, call_next: CallNext) -> Response:
         response = await call_next(request)
-        content_type = b""
-        encoded = forced = False
-        for name, value in response.headers:
-            lowered = name.lower()
-            if lowered == b"content-type":
-                content_type = content_type or value
-            elif lowered == b"content-encoding":
-                encoded = True
-            elif lowered == FORCE_HEADER:
-                forced = True
-        if forced:
-            choice = _pop_force_header(response)
-            if response.base64 is None:
-                response.base64 = choice
-        body = response.body
+        for name, _ in response.headers:
+            if name.lower() == FORCE_HEADER:
+                choice = _pop_force_header(response)
+                if response.base64 is None:
+                    response.base64 = choice
+                break
         if response.base64 is None:
-            # needs_base64's rule, from the one pass above and with the type lookups cached.
-            response.base64 = encoded or (
-                bool(body) and (not self._is_textual(content_type) or not _is_utf8(body))
-            )
-        elif not response.base64 and not _is_utf8(body):
+            response.base64 = needs_base64(response, textual=self._is_textual)
+        elif not response.base64 and not _is_utf8(response.body):
             logger.warning("response forced to text is not valid UTF-8: sending it as base64")
             response.base64 = True
         return response
