@@ -217,11 +217,19 @@ def client_from_ip(ip: str | None) -> tuple[str, int] | None:
     return ip.split("/", 1)[0].strip(), 0
 
 
-def client_from_forwarded_for(value: str | None) -> tuple[str, int] | None:
-    """The client is the last X-Forwarded-For entry: the one the load balancer itself appended."""
-    if not value:
+def client_from_forwarded_for(headers: RawHeaders) -> tuple[str, int] | None:
+    """The client is the last X-Forwarded-For entry: the one the load balancer itself appended.
+
+    ALB and VPC Lattice append the peer address to the last X-Forwarded-For line they got;
+    everything before it is whatever the client claimed.
+    """
+    found: bytes | None = None
+    for name, value in headers:
+        if name == b"x-forwarded-for":
+            found = value
+    if not found:
         return None
-    return client_from_ip(value.rsplit(",", 1)[-1])
+    return client_from_ip(found.decode("latin-1").rsplit(",", 1)[-1])
 
 
 def http_version(protocol: str | None) -> str:

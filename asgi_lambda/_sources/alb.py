@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .._request import Request
 from .._response import Response
-from .._types import LambdaContext, LambdaEvent, LambdaResponse, RawHeaders
+from .._types import LambdaContext, LambdaEvent, LambdaResponse
 from ._base import (
     EventSource,
     bad_event,
@@ -63,15 +63,6 @@ def raw_query(params: Mapping[str, list[str] | str | None] | None) -> bytes:
     return "&".join(parts).encode("utf-8")
 
 
-def last_forwarded_for(headers: RawHeaders) -> str | None:
-    """The last X-Forwarded-For value: ALB appends the peer address to the last one it got."""
-    found: bytes | None = None
-    for name, value in headers:
-        if name == b"x-forwarded-for":
-            found = value
-    return found.decode("latin-1") if found is not None else None
-
-
 def parse(event: LambdaEvent, context: LambdaContext) -> Request:
     try:
         model = AlbEvent.model_validate(event)
@@ -94,7 +85,7 @@ def parse(event: LambdaEvent, context: LambdaContext) -> Request:
         context=context,
         scheme=scheme,
         server=server,
-        client=client_from_forwarded_for(last_forwarded_for(headers)),
+        client=client_from_forwarded_for(headers),
     )
 
 

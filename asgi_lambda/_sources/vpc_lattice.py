@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .._request import Request
 from .._response import Response
-from .._types import LambdaContext, LambdaEvent, LambdaResponse, RawHeaders
+from .._types import LambdaContext, LambdaEvent, LambdaResponse
 from ._base import (
     EventSource,
     bad_event,
@@ -120,17 +120,8 @@ def _request(
         context=context,
         scheme=scheme,
         server=server,
-        client=client_from_forwarded_for(_last_forwarded_for(headers)),
+        client=client_from_forwarded_for(headers),
     )
-
-
-def _last_forwarded_for(headers: RawHeaders) -> str | None:
-    """The last x-forwarded-for line: its last entry is the address Lattice itself saw."""
-    found: bytes | None = None
-    for name, value in headers:
-        if name == b"x-forwarded-for":
-            found = value
-    return found.decode("latin-1") if found is not None else None
 
 
 def render(response: Response, event: LambdaEvent) -> LambdaResponse:
