@@ -14,27 +14,19 @@ used as is.  Reads are strongly consistent, since a message can arrive right aft
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from ._aws import aws_client, untyped
 from ._base import BackendUnavailableError
 
 T = TypeVar("T")
 
-CONNECT_TIMEOUT = 2
-READ_TIMEOUT = 5
-MAX_ATTEMPTS = 3
 BATCH_SIZE = 25  # BatchWriteItem's limit
 DATA_SK = "#data"
 UNPROCESSED_ATTEMPTS = 8
-
-
-def _untyped(module: str) -> Any:
-    """Import a boto3/botocore module lazily, typed ``Any``: they ship no type information."""
-    return importlib.import_module(module)
 
 
 def _write_request(kind: str, pk: str, sk: str) -> dict[str, Any]:
@@ -141,7 +133,7 @@ class DynamoDBStore:
 
     def _call(self, operation: Callable[[Any], T]) -> T:
         """Run one API call; create the table and retry if it is missing and creation is allowed."""
-        ClientError = _untyped("botocore.exceptions").ClientError  # noqa: N806
+        ClientError = untyped("botocore.exceptions").ClientError  # noqa: N806
 
         with self._unavailable():
             client = self._dynamodb()
@@ -158,7 +150,7 @@ class DynamoDBStore:
             return operation(client)
 
     def _create_table(self, client: Any) -> None:
-        ClientError = _untyped("botocore.exceptions").ClientError  # noqa: N806
+        ClientError = untyped("botocore.exceptions").ClientError  # noqa: N806
 
         try:
             client.create_table(
@@ -183,21 +175,12 @@ class DynamoDBStore:
 
     def _dynamodb(self) -> Any:
         if self._client is None:
-            boto3 = _untyped("boto3")
-            config = _untyped("botocore.config").Config(
-                connect_timeout=CONNECT_TIMEOUT,
-                read_timeout=READ_TIMEOUT,
-                retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
-            )
-            session = boto3.session.Session(region_name=self._region)
-            self._client = session.client(
-                "dynamodb", endpoint_url=self._endpoint_url, config=config
-            )
+            self._client = aws_client("dynamodb", self._region, self._endpoint_url)
         return self._client
 
     @contextmanager
     def _unavailable(self) -> Iterator[None]:
-        errors = _untyped("botocore.exceptions")
+        errors = untyped("botocore.exceptions")
         try:
             yield
         except (errors.ConnectionError, errors.HTTPClientError) as exc:

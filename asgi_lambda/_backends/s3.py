@@ -12,27 +12,19 @@ strongly consistent for reads after writes and for listings, which ``members`` r
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote, unquote
 
+from ._aws import aws_client, untyped
 from ._base import BackendUnavailableError
 
-CONNECT_TIMEOUT = 2
-READ_TIMEOUT = 5
-MAX_ATTEMPTS = 3
 DELETE_BATCH = 1000  # DeleteObjects' limit
 
 
 def _encode(name: str) -> str:
     return quote(name, safe="")
-
-
-def _untyped(module: str) -> Any:
-    """Import a boto3/botocore module lazily, typed ``Any``: they ship no type information."""
-    return importlib.import_module(module)
 
 
 class S3Store:
@@ -116,19 +108,12 @@ class S3Store:
 
     def _s3(self) -> Any:
         if self._client is None:
-            boto3 = _untyped("boto3")
-            config = _untyped("botocore.config").Config(
-                connect_timeout=CONNECT_TIMEOUT,
-                read_timeout=READ_TIMEOUT,
-                retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
-            )
-            session = boto3.session.Session(region_name=self._region)
-            self._client = session.client("s3", endpoint_url=self._endpoint_url, config=config)
+            self._client = aws_client("s3", self._region, self._endpoint_url)
         return self._client
 
     @contextmanager
     def _unavailable(self) -> Iterator[None]:
-        errors = _untyped("botocore.exceptions")
+        errors = untyped("botocore.exceptions")
         try:
             yield
         except (errors.ConnectionError, errors.HTTPClientError) as exc:

@@ -1,0 +1,31 @@
+"""The boto3 pieces the DynamoDB and S3 backends share: lazy imports and one client recipe.
+
+boto3 and botocore ship no type information, so they are imported through ``importlib`` and
+typed ``Any``; and only here, on first use, so ``import asgi_lambda`` never loads them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Fail fast on a backend outage (the invocation answers 500 and Lambda's clock keeps running).
+CONNECT_TIMEOUT = 2
+READ_TIMEOUT = 5
+MAX_ATTEMPTS = 3
+
+
+def untyped(module: str) -> Any:
+    """Import a boto3/botocore module lazily, typed ``Any``."""
+    return importlib.import_module(module)
+
+
+def aws_client(service: str, region: str | None, endpoint_url: str | None) -> Any:
+    """A boto3 client with the backends' timeouts and retry policy, in a session of its own."""
+    config = untyped("botocore.config").Config(
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+    )
+    session = untyped("boto3").session.Session(region_name=region)
+    return session.client(service, endpoint_url=endpoint_url, config=config)
