@@ -207,3 +207,12 @@ def test_fast_field_check_agrees_with_the_model_on_any_event(
         assert fast is None
         return
     assert fast is None or fast == validated
+
+
+def test_fast_field_check_takes_a_plain_event_with_the_models_values() -> None:
+    from asgi_lambda._sources import http_api_v2
+
+    event = load_event(V2)
+    fast = http_api_v2._plain_fields(event)
+    assert fast is not None
+    assert fast == http_api_v2._validated_fields(event)
