@@ -6,7 +6,7 @@ import base64
 import binascii
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from urllib.parse import quote_plus, unquote
+from urllib.parse import unquote, urlencode
 
 from pydantic import ValidationError
 
@@ -80,40 +80,53 @@ def split_path(path: str) -> tuple[str, bytes]:
 def query_from_multi(params: Mapping[str, Iterable[str] | str | None] | None) -> bytes:
     """Rebuild a query string from decoded parameters, percent-encoding each name and value once.
 
-    The same bytes as ``urlencode`` (``quote_plus``, nothing safe), at a fraction of the cost:
-    an ASCII name or value is escaped by one ``str.translate`` with a table built from
-    ``quote_plus`` itself; only non-ASCII text goes through ``quote_plus`` (about 1us per item
-    with ``urlencode``, bench case 2a, 10 parameters).
+    The same bytes as ``urlencode(..., doseq=True)`` (``quote_plus``, nothing safe; None values
+    left out), built for speed: every pair is joined into one text first, with ``\\x00`` and
+    ``\\x01`` standing in for ``=`` and ``&``, and the whole text is escaped at once in bytes, one
+    ``replace`` per distinct unsafe byte.  A call per name and value made this a fifth of a REST
+    invocation (bench case 2a, 10 parameters: 9.1us, now 5us).  Anything unusual (a name or
+    value that is not text, or holds one of the stand-ins) goes to ``urlencode`` itself.
     """
     if not params:
         return b""
-    parts: list[str] = []
-    append = parts.append
-    table = _QUOTE_PLUS_ASCII
-    for name, values in params.items():
-        if values is None:
-            continue
-        key = _quote(name) + "="
-        for value in (values,) if isinstance(values, str) else values:
-            if type(value) is str and value.isascii():  # the common case, inlined
-                append(key + value.translate(table))
+    pairs: list[str] = []
+    append = pairs.append
+    try:
+        for name, values in params.items():
+            if values is None:
+                continue
+            if isinstance(values, str):
+                append(name + "\x00" + values)
             else:
-                append(key + _quote(value))
-    return "&".join(parts).encode("ascii")
+                prefix = name + "\x00"
+                for value in values:
+                    append(prefix + value)
+    except TypeError:
+        return _urlencoded(params)
+    text = "\x01".join(pairs)
+    if text.count("\x00") != len(pairs) or text.count("\x01") != len(pairs) - 1:
+        return _urlencoded(params)
+    data = text.encode("utf-8")
+    unsafe = data.translate(None, _QUOTE_PLUS_SAFE)
+    if not unsafe:
+        return data  # no pairs: nothing to escape, no stand-ins
+    present = set(unsafe)
+    if 0x25 in present:  # "%" first: every later replacement brings in "%XX"
+        data = data.replace(b"%", b"%25")
+    for byte in present.difference(_REPLACED_LAST):
+        data = data.replace(bytes((byte,)), b"%%%02X" % byte)
+    # Last, as they bring in characters replaced above: " " -> "+" and the two stand-ins.
+    return data.replace(b" ", b"+").replace(b"\x00", b"=").replace(b"\x01", b"&")
 
 
-# quote_plus of every ASCII character (" " -> "+", "/" -> "%2F", "a" -> "a"), indexed by code.
-# Every code has an entry: ``str.translate`` raises and catches a LookupError per character a
-# table lacks, which made a sparse table slower than quote_plus itself.
-_QUOTE_PLUS_ASCII = [quote_plus(chr(code)) for code in range(128)]
+# What quote_plus leaves as it is; every other byte becomes %XX (or "+" for a space).
+_QUOTE_PLUS_SAFE = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~"
+_REPLACED_LAST = frozenset(b"% \x00\x01")
 
 
-def _quote(item: object) -> str:
-    """``quote_plus`` as ``urlencode`` applies it: bytes as they are, anything else via ``str``."""
-    if isinstance(item, bytes):
-        return quote_plus(item)
-    text = item if type(item) is str else str(item)
-    return text.translate(_QUOTE_PLUS_ASCII) if text.isascii() else quote_plus(text)
+def _urlencoded(params: Mapping[str, Iterable[str] | str | None]) -> bytes:
+    kept = [(name, values) for name, values in params.items() if values is not None]
+    return urlencode(kept, doseq=True).encode("ascii")
 
 
 def header_list(
