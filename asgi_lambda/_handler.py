@@ -89,7 +89,7 @@ class Adapter:
             answer: LambdaResponse = self._websocket_handler()(event, context, source)
             return answer
         try:
-            request = source.parse(event, context)
+            request = _parsed(source, event, context)
         except BadRequestError as exc:
             logger.warning("answering %d: %s", exc.status, exc)
             return source.render(plain_text(exc.status, str(exc)), event)
@@ -121,6 +121,17 @@ class Adapter:
             lifespan = next((m.cycle for m in self.middlewares if isinstance(m, Lifespan)), None)
             self._websocket = WebSocketHandler(self.app, self.options, lifespan=lifespan)
         return self._websocket
+
+
+def _parsed(source: EventSource, event: LambdaEvent, context: LambdaContext) -> Request:
+    try:
+        return source.parse(event, context)
+    except UnicodeEncodeError as exc:
+        # JSON can spell a lone surrogate ("\\ud800"), which has no bytes in any encoding: the
+        # client's error, answered 400 like any other bad value, not a crashed invocation.
+        raise BadRequestError(
+            f"invalid {source.name} event: text that is not valid Unicode ({exc.reason})"
+        ) from None
 
 
 def payload_size(rendered: LambdaResponse) -> int:

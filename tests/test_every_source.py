@@ -215,3 +215,34 @@ def test_repeated_cookie_headers_reach_the_app_joined_with_semicolons() -> None:
     seen = echoed(handler(event, None))
     assert seen["cookies"] == {"a": "1", "b": "2", "c": "3"}
     assert ["cookie", "a=1; b=2; c=3"] in seen["headers"]
+
+
+LONE_SURROGATE = "\ud800"  # what json.loads makes of "\ud800": text with no bytes in any encoding
+
+
+def _put_in_v2_header(event: dict[str, Any]) -> None:
+    event["headers"]["x-broken"] = LONE_SURROGATE
+
+
+def _put_in_rest_path(event: dict[str, Any]) -> None:
+    event["path"] = "/" + LONE_SURROGATE
+
+
+def _put_in_alb_body(event: dict[str, Any]) -> None:
+    event["body"], event["isBase64Encoded"] = LONE_SURROGATE, False
+
+
+@pytest.mark.parametrize(
+    ("name", "put"),
+    [
+        ("pt-apiGatewayProxyV2Event", _put_in_v2_header),
+        ("pt-apiGatewayProxyEvent", _put_in_rest_path),
+        ("pt-albMultiValueHeadersEvent", _put_in_alb_body),
+    ],
+)
+def test_text_with_a_lone_surrogate_answers_400_not_a_crash(name: str, put: Any) -> None:
+    event = load_event(name)
+    put(event)
+    response = handler(event, None)
+    assert response["statusCode"] == 400
+    assert "not valid Unicode" in response["body"]
