@@ -235,3 +235,33 @@ def test_existing_content_length_is_not_duplicated() -> None:
 
     asgi_handler(app, lifespan="off")(event, None)
     assert [v for k, v in app_headers[0] if k == b"content-length"] == [b"45"]
+
+
+def test_response_header_names_are_lower_cased_and_bytes_like_values_become_bytes() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(b"X-Mixed-Case", bytearray(b"one")), [bytearray(b"x-list"), b"two"]]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+
+    response = invoke(app)
+    assert response["headers"]["x-mixed-case"] == "one"
+    assert response["headers"]["x-list"] == "two"
+
+
+def test_a_middleware_changing_the_response_headers_leaves_the_apps_list_alone() -> None:
+    constant = [(b"content-type", b"text/plain")]
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": constant})
+        await send({"type": "http.response.body", "body": b"hi"})
+
+    async def add_header(request: object, call_next: object) -> object:
+        response = await call_next(request)  # type: ignore[operator]
+        response.headers.append((b"x-added", b"1"))
+        return response
+
+    handler = asgi_handler(app, lifespan="off", middlewares=[add_header])
+    first = handler(load_event(V2), None)
+    handler(load_event(V2), None)
+    assert first["headers"]["x-added"] == "1"
+    assert constant == [(b"content-type", b"text/plain")]
