@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -104,10 +105,28 @@ class SqliteStore:
                 self._path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
             )
             try:
-                db.execute("PRAGMA journal_mode=WAL")
-                db.executescript(_SCHEMA)
+                _prepare(db)
             except BaseException:
                 db.close()
                 raise
             self._connection = db
         return self._connection
+
+
+def _prepare(db: sqlite3.Connection) -> None:
+    """WAL mode and the schema, waiting out other connections doing the same.
+
+    Switching a new file to WAL answers "database is locked" at once, without the busy timeout,
+    while another connection is switching it (seen with four stores opening one file together),
+    so this step retries on its own until ``BUSY_TIMEOUT``.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_SCHEMA)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(0.005)
