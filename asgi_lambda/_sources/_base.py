@@ -213,14 +213,26 @@ def scheme_and_server(
     if not host:
         return scheme, None
     port_header = port_value.decode("latin-1") if port_value else None
+    return scheme, server_address(host, port_header, scheme)
+
+
+def server_address(host: str, port_header: str | None, scheme: str) -> tuple[str, int]:
+    """``(host, port)`` from a Host value and an optional port header (which wins).
+
+    A port that is not a number from 1 to 65535 (``"x"``, ``"²"``, 5000 digits, ``"-5"``) is the
+    client's nonsense, not a reason to fail: the scheme's default port stands in.
+    """
     if ":" in host and not host.endswith("]"):
         host, _, port_text = host.rpartition(":")
         port_header = port_header or port_text
+    default = 443 if scheme == "https" else 80
+    if not port_header:
+        return host, default
     try:
-        port = int(port_header) if port_header else (443 if scheme == "https" else 80)
+        port = int(port_header)
     except ValueError:
-        port = 443 if scheme == "https" else 80
-    return scheme, (host, port)
+        return host, default
+    return host, port if 0 < port < 65536 else default
 
 
 def client_from_ip(ip: str | None) -> tuple[str, int] | None:

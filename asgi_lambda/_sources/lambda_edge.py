@@ -29,6 +29,7 @@ from ._base import (
     first_header,
     grouped_headers,
     header_list,
+    server_address,
     split_path,
 )
 from ._detect import DESCRIPTIONS
@@ -154,13 +155,7 @@ def _body(body: _Body | None) -> bytes:
 
 
 def _server(host: str | None, scheme: str) -> tuple[str, int] | None:
-    if not host:
-        return None
-    default_port = 443 if scheme == "https" else 80
-    if ":" in host and not host.endswith("]"):
-        name, _, port = host.rpartition(":")
-        return name, int(port) if port.isdigit() else default_port
-    return host, default_port
+    return server_address(host, None, scheme) if host else None
 
 
 @lru_cache(maxsize=256)

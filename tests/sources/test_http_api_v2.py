@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from urllib.parse import quote
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -50,6 +51,19 @@ def test_https_server_port_is_443_not_80() -> None:
     app, _ = run(load_event(V2))
     assert app.scope["scheme"] == "https"
     assert app.scope["server"] == ("id.execute-api.us-east-1.amazonaws.com", 443)
+
+
+@pytest.mark.parametrize(
+    ("host", "port"),
+    [("a.example:-5", None), ("a.example", "99999999999999999999"), ("a.example", "0")],
+)
+def test_port_outside_1_to_65535_gets_the_schemes_default(host: str, port: str | None) -> None:
+    event = load_event(V2)
+    event["headers"]["host"] = host
+    if port is not None:
+        event["headers"]["x-forwarded-port"] = port
+    app, _ = run(event)
+    assert app.scope["server"] == ("a.example", 443)
 
 
 def test_function_url_event_is_served_like_payload_2() -> None:
