@@ -43,11 +43,23 @@ class EventSource:
 
 
 def bad_event(label: str, exc: ValidationError) -> BadRequestError:
-    """One line naming the first bad field, e.g. ``requestContext.http.method: Field required``."""
+    """One line naming the first bad field, e.g. ``requestContext.http.method: Field required``.
+
+    Each part of the location is cut to ``MAX_LOCATION_PART`` characters: a header name is the
+    client's choice, and echoed whole it could push the 400 past the response size limit
+    (Lambda@Edge viewer requests allow 40 KB), which would turn it into a 500.
+    """
     first = exc.errors(include_url=False)[0]
-    where = ".".join(str(part) for part in first["loc"]) or "event"
+    where = ".".join(_shortened(str(part)) for part in first["loc"]) or "event"
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
     return BadRequestError(f"invalid {label} event: {where}: {first['msg']}{more}")
+
+
+MAX_LOCATION_PART = 64
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= MAX_LOCATION_PART else text[: MAX_LOCATION_PART - 3] + "..."
 
 
 def decode_body(body: str | None, is_base64: bool) -> bytes:

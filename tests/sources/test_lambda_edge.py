@@ -426,3 +426,20 @@ def test_any_response_header_list_keeps_every_value(headers: list[tuple[str, str
         (name, entry["value"]) for name, entries in response["headers"].items() for entry in entries
     ]
     assert sorted(sent) == sorted(headers)
+
+
+@pytest.mark.parametrize("host", ["a.example:²", "a.example:" + "9" * 5000, "a.example:x"])
+def test_host_with_a_port_that_is_not_a_number_gets_the_default_port(host: str) -> None:
+    event = origin()
+    event["Records"][0]["cf"]["request"]["headers"]["host"] = [{"key": "Host", "value": host}]
+    app, response = run(event)
+    assert response["status"] == "200"
+    assert app.scope["server"] == ("a.example", 443)
+
+
+def test_a_bad_header_with_a_huge_name_still_answers_400_within_the_viewer_limit() -> None:
+    event = viewer()
+    event["Records"][0]["cf"]["request"]["headers"]["a" * 41_000] = [{"key": "a", "value": 1}]
+    _, response = run(event)
+    assert response["status"] == "400"
+    assert len(json.dumps(response)) < 1_000
