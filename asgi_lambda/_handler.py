@@ -127,7 +127,7 @@ def _parsed(source: EventSource, event: LambdaEvent, context: LambdaContext) -> 
     try:
         return source.parse(event, context)
     except UnicodeEncodeError as exc:
-        # JSON can spell a lone surrogate ("\\ud800"), which has no bytes in any encoding: the
+        # JSON can spell a lone surrogate (\ud800), which has no bytes in any encoding: the
         # client's error, answered 400 like any other bad value, not a crashed invocation.
         raise BadRequestError(
             f"invalid {source.name} event: text that is not valid Unicode ({exc.reason})"
