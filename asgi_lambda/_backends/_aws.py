@@ -7,7 +7,11 @@ typed ``Any``; and only here, on first use, so ``import asgi_lambda`` never load
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from ._base import BackendUnavailableError
 
 # Fail fast on a backend outage (the invocation answers 500 and Lambda's clock keeps running).
 CONNECT_TIMEOUT = 2
@@ -29,3 +33,13 @@ def aws_client(service: str, region: str | None, endpoint_url: str | None) -> An
     )
     session = untyped("boto3").session.Session(region_name=region)
     return session.client(service, endpoint_url=endpoint_url, config=config)
+
+
+@contextmanager
+def unavailable_as(service: str) -> Iterator[None]:
+    """Turn botocore's connection failures into ``BackendUnavailableError`` naming ``service``."""
+    errors = untyped("botocore.exceptions")
+    try:
+        yield
+    except (errors.ConnectionError, errors.HTTPClientError) as exc:
+        raise BackendUnavailableError(f"{service} unreachable: {exc}") from exc

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from ._aws import aws_client, untyped
+from ._aws import aws_client, unavailable_as, untyped
 from ._base import BackendUnavailableError
 
 T = TypeVar("T")
@@ -135,7 +134,7 @@ class DynamoDBStore:
         """Run one API call; create the table and retry if it is missing and creation is allowed."""
         ClientError = untyped("botocore.exceptions").ClientError  # noqa: N806
 
-        with self._unavailable():
+        with unavailable_as("DynamoDB"):
             client = self._dynamodb()
             try:
                 return operation(client)
@@ -177,11 +176,3 @@ class DynamoDBStore:
         if self._client is None:
             self._client = aws_client("dynamodb", self._region, self._endpoint_url)
         return self._client
-
-    @contextmanager
-    def _unavailable(self) -> Iterator[None]:
-        errors = untyped("botocore.exceptions")
-        try:
-            yield
-        except (errors.ConnectionError, errors.HTTPClientError) as exc:
-            raise BackendUnavailableError(f"DynamoDB unreachable: {exc}") from exc

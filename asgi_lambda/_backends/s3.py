@@ -13,11 +13,10 @@ strongly consistent for reads after writes and for listings, which ``members`` r
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote, unquote
 
-from ._aws import aws_client, untyped
+from ._aws import aws_client, unavailable_as
 from ._base import BackendUnavailableError
 
 DELETE_BATCH = 1000  # DeleteObjects' limit
@@ -38,13 +37,13 @@ class S3Store:
         self._client: Any = None  # botocore S3 client, created on first use
 
     def save(self, connection_id: str, data: str) -> None:
-        with self._unavailable():
+        with unavailable_as("S3"):
             self._s3().put_object(
                 Bucket=self._bucket, Key=self._data_key(connection_id), Body=data.encode()
             )
 
     def load(self, connection_id: str) -> str | None:
-        with self._unavailable():
+        with unavailable_as("S3"):
             client = self._s3()
             try:
                 response = client.get_object(Bucket=self._bucket, Key=self._data_key(connection_id))
@@ -62,7 +61,7 @@ class S3Store:
         self._delete(keys)
 
     def join(self, group: str, connection_id: str) -> None:
-        with self._unavailable():
+        with unavailable_as("S3"):
             for key in self._membership_keys(group, connection_id):
                 self._s3().put_object(Bucket=self._bucket, Key=key, Body=b"")
 
@@ -89,14 +88,14 @@ class S3Store:
 
     def _list(self, prefix: str) -> Iterator[str]:
         """The (still encoded) key names directly under a prefix, following pagination."""
-        with self._unavailable():
+        with unavailable_as("S3"):
             paginator = self._s3().get_paginator("list_objects_v2")
             for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix):
                 for item in page.get("Contents", []):
                     yield str(item["Key"])[len(prefix) :]
 
     def _delete(self, keys: list[str]) -> None:
-        with self._unavailable():
+        with unavailable_as("S3"):
             for first in range(0, len(keys), DELETE_BATCH):
                 objects = [{"Key": key} for key in keys[first : first + DELETE_BATCH]]
                 response = self._s3().delete_objects(
@@ -110,11 +109,3 @@ class S3Store:
         if self._client is None:
             self._client = aws_client("s3", self._region, self._endpoint_url)
         return self._client
-
-    @contextmanager
-    def _unavailable(self) -> Iterator[None]:
-        errors = untyped("botocore.exceptions")
-        try:
-            yield
-        except (errors.ConnectionError, errors.HTTPClientError) as exc:
-            raise BackendUnavailableError(f"S3 unreachable: {exc}") from exc
