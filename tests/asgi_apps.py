@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
 from asgi_lambda._types import Message, Receive, Scope, Send
 
 
@@ -35,3 +40,24 @@ class RecordingApp:
 
 def header_values(scope: Scope, name: bytes) -> list[bytes]:
     return [value for key, value in scope["headers"] if key == name]
+
+
+async def _items_echo(request: Request) -> Response:
+    response = JSONResponse(
+        {
+            "name": request.path_params["name"],
+            "query": request.query_params.multi_items(),
+            "cookies": request.cookies,
+            "client": request.client.host if request.client else None,
+            "origin": f"{request.url.scheme}://{request.url.netloc}",
+            "body": (await request.body()).decode(),
+        }
+    )
+    response.set_cookie("first", "1")
+    response.set_cookie("second", "2")
+    return response
+
+
+def items_echo_app() -> Starlette:
+    """Starlette answering ``/items/{name}`` with what it saw as JSON, and setting two cookies."""
+    return Starlette(routes=[Route("/items/{name}", _items_echo)])

@@ -9,15 +9,11 @@ from urllib.parse import parse_qsl, quote
 
 from hypothesis import given
 from hypothesis import strategies as st
-from starlette.applications import Starlette
-from starlette.requests import Request as StarletteRequest
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from asgi_lambda import asgi_handler
 from asgi_lambda._sources import detect
 from asgi_lambda._sources.alb import SOURCE
-from tests.asgi_apps import RecordingApp, header_values
+from tests.asgi_apps import RecordingApp, header_values, items_echo_app
 from tests.conftest import load_event
 from tests.sources.strategies import HEADER_VALUE, SEGMENT, TEXT, TOKEN, scope_for
 
@@ -281,22 +277,7 @@ def test_binary_response_is_base64_encoded() -> None:
 # A real framework
 
 
-async def echo(request: StarletteRequest) -> Response:
-    response = JSONResponse(
-        {
-            "name": request.path_params["name"],
-            "query": request.query_params.multi_items(),
-            "cookies": request.cookies,
-            "client": request.client.host if request.client else None,
-            "origin": f"{request.url.scheme}://{request.url.netloc}",
-        }
-    )
-    response.set_cookie("first", "1")
-    response.set_cookie("second", "2")
-    return response
-
-
-STARLETTE = asgi_handler(Starlette(routes=[Route("/items/{name}", echo)]), lifespan="off")
+STARLETTE = asgi_handler(items_echo_app(), lifespan="off")
 
 
 def test_starlette_app_sees_the_request_and_sets_two_cookies() -> None:
@@ -311,6 +292,7 @@ def test_starlette_app_sees_the_request_and_sets_two_cookies() -> None:
         "cookies": {"session": "abc", "theme": "dark"},
         "client": "123.123.123.123",
         "origin": "http://alb-c-LoadB-14POFKYCLBNSF-1815800096.eu-central-1.elb.amazonaws.com",
+        "body": "",
     }
     cookies = response["multiValueHeaders"]["set-cookie"]
     assert [cookie.split(";")[0] for cookie in cookies] == ["first=1", "second=2"]
