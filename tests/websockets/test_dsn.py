@@ -250,30 +250,24 @@ def test_postgresql_store_reconnects_when_its_connection_is_killed(postgres_url:
             admin.execute(f"DROP TABLE IF EXISTS {table}_connections, {table}_memberships")
 
 
-def test_postgresql_down_raises_backend_unavailable() -> None:
-    store = backend_from_dsn(f"postgresql://postgres@127.0.0.1:{_free_port()}/postgres")
+@pytest.mark.parametrize(
+    ("dsn", "reason"),
+    [
+        ("postgresql://postgres@127.0.0.1:{port}/postgres", "PostgreSQL unreachable"),
+        (
+            "dynamodb://table?region=us-east-1&endpoint_url=http://127.0.0.1:{port}",
+            "DynamoDB unreachable",
+        ),
+        (
+            "s3://bucket/prefix?region=us-east-1&endpoint_url=http://127.0.0.1:{port}",
+            "S3 unreachable",
+        ),
+    ],
+)
+def test_backend_that_is_down_raises_backend_unavailable(dsn: str, reason: str) -> None:
+    store = backend_from_dsn(dsn.format(port=_free_port()))
     try:
-        with pytest.raises(BackendUnavailableError, match="PostgreSQL unreachable"):
-            store.save("conn-1", "x")
-    finally:
-        store.close()
-
-
-def test_dynamodb_down_raises_backend_unavailable() -> None:
-    endpoint = f"http://127.0.0.1:{_free_port()}"
-    store = backend_from_dsn(f"dynamodb://table?region=us-east-1&endpoint_url={endpoint}")
-    try:
-        with pytest.raises(BackendUnavailableError, match="DynamoDB unreachable"):
-            store.save("conn-1", "x")
-    finally:
-        store.close()
-
-
-def test_s3_down_raises_backend_unavailable() -> None:
-    endpoint = f"http://127.0.0.1:{_free_port()}"
-    store = backend_from_dsn(f"s3://bucket/prefix?region=us-east-1&endpoint_url={endpoint}")
-    try:
-        with pytest.raises(BackendUnavailableError, match="S3 unreachable"):
+        with pytest.raises(BackendUnavailableError, match=reason):
             store.save("conn-1", "x")
     finally:
         store.close()
