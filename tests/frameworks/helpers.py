@@ -187,3 +187,12 @@ def public_host(source: str) -> str:
 
 def cookie_names(reply: Reply) -> list[str]:
     return sorted(cookie.split("=", 1)[0] for cookie in reply.cookies)
+
+
+class Record:
+    """What an app under test reports back: startups, background tasks run, a sync view's thread."""
+
+    def __init__(self) -> None:
+        self.startups = 0
+        self.background: list[str] = []
+        self.sync_thread: int | None = None

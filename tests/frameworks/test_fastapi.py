@@ -28,16 +28,10 @@ from tests.frameworks.helpers import (
     MAIN_THREAD,
     SOURCES,
     Handler,
+    Record,
     call,
     cookie_names,
 )
-
-
-class Record:
-    def __init__(self) -> None:
-        self.startups = 0
-        self.background: list[str] = []
-        self.sync_thread: int | None = None
 
 
 class Order(BaseModel):

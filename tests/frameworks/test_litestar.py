@@ -35,15 +35,9 @@ from tests.frameworks.helpers import (
     MAIN_THREAD,
     SOURCES,
     Handler,
+    Record,
     call,
 )
-
-
-class Record:
-    def __init__(self) -> None:
-        self.startups = 0
-        self.background: list[str] = []
-        self.sync_thread: int | None = None
 
 
 @dataclass

@@ -29,16 +29,10 @@ from tests.frameworks.helpers import (
     MAIN_THREAD,
     SOURCES,
     Handler,
+    Record,
     call,
     public_host,
 )
-
-
-class Record:
-    def __init__(self) -> None:
-        self.startups = 0
-        self.background: list[str] = []
-        self.sync_thread: int | None = None
 
 
 def make_app(record: Record) -> Quart:

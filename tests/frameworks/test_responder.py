@@ -16,6 +16,7 @@ import responder
 from asgi_lambda import CallNext, asgi_handler
 from asgi_lambda import Request as LambdaRequest
 from asgi_lambda import Response as LambdaResponse
+from tests.frameworks import helpers
 from tests.frameworks.contract import (  # noqa: F401 - collected by pytest
     test_exception_in_a_view_is_a_500,
     test_json_request_and_response,
@@ -34,11 +35,9 @@ from tests.frameworks.helpers import (
 )
 
 
-class Record:
+class Record(helpers.Record):
     def __init__(self) -> None:
-        self.startups = 0
-        self.background: list[str] = []
-        self.sync_thread: int | None = None
+        super().__init__()
         self.release = threading.Event()  # lets a thread-pool job finish
 
 

@@ -35,17 +35,11 @@ from tests.frameworks.helpers import (
     MAIN_THREAD,
     SOURCES,
     Handler,
+    Record,
     call,
 )
 
 _names = itertools.count()
-
-
-class Record:
-    def __init__(self) -> None:
-        self.startups = 0
-        self.background: list[str] = []
-        self.sync_thread: int | None = None
 
 
 def make_app(record: Record, url_prefix: str = "") -> Any:

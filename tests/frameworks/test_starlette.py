@@ -23,6 +23,7 @@ from starlette.responses import (
 from starlette.routing import Route
 
 from asgi_lambda import asgi_handler
+from tests.frameworks import helpers
 from tests.frameworks.contract import (  # noqa: F401 - collected by pytest
     test_exception_in_a_view_is_a_plain_text_500,
     test_redirect_to_url_for_keeps_the_base_path,
@@ -43,12 +44,10 @@ from tests.frameworks.helpers import (
 )
 
 
-class Record:
+class Record(helpers.Record):
     def __init__(self) -> None:
-        self.startups = 0
+        super().__init__()
         self.shutdowns = 0
-        self.background: list[str] = []
-        self.sync_thread: int | None = None
 
 
 def make_app(record: Record) -> Starlette:
