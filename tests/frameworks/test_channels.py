@@ -100,11 +100,6 @@ def handler(router: ProtocolTypeRouter) -> Handler:
     return asgi_handler(router)
 
 
-@pytest.fixture(params=SOURCES)
-def source(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 def test_django_view_is_served_through_the_router(handler: Handler, source: str) -> None:
     reply = call(handler, source, path="/items/42", query="q=red%20shoes&page=3")
     assert reply.status == 200

@@ -139,11 +139,6 @@ def base_path_handler(record: Record) -> Handler:
     return asgi_handler(make_app(record), lifespan="off", api_gateway_base_path="/api")
 
 
-@pytest.fixture(params=SOURCES)
-def source(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 def test_invalid_path_parameter_is_a_422(handler: Handler, source: str) -> None:
     reply = call(handler, source, path="/items/forty-two")
     assert reply.status == 422

@@ -168,11 +168,6 @@ def base_path_handler(record: Record) -> Handler:
     return asgi_handler(make_app(record), lifespan="off", api_gateway_base_path="/api")
 
 
-@pytest.fixture(params=SOURCES)
-def source(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 def test_urlencoded_form_fields_are_parsed(handler: Handler, source: str) -> None:
     reply = call(
         handler,

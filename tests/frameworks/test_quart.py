@@ -148,11 +148,6 @@ def base_path_handler(record: Record) -> Handler:
     return asgi_handler(make_app(record), lifespan="off", api_gateway_base_path="/api")
 
 
-@pytest.fixture(params=SOURCES)
-def source(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 def test_redirect_to_url_for_keeps_the_base_path(record: Record, source: str) -> None:
     handler = asgi_handler(make_app(record), lifespan="off", api_gateway_base_path="/api")
     reply = call(handler, source, path="/api/go")

@@ -157,11 +157,6 @@ def handler(record: Record) -> Handler:
     return asgi_handler(make_api(record), lifespan="off")
 
 
-@pytest.fixture(params=SOURCES)
-def source(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 def test_redirect_to_url_for(handler: Handler, source: str) -> None:
     reply = call(handler, source, path="/go")
     assert reply.status == 303

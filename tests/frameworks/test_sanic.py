@@ -155,11 +155,6 @@ def handler(record: Record) -> Handler:
     return asgi_handler(make_app(record))
 
 
-@pytest.fixture(params=SOURCES)
-def source(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 def test_root_path_is_ignored_by_sanic_routing(record: Record) -> None:
     handler = asgi_handler(make_app(record), api_gateway_base_path="/api")
     reply = call(handler, "http-api-v2", path="/api/target")
