@@ -15,6 +15,7 @@ from ._errors import ConfigurationError
 from ._middleware import Middleware
 
 LifespanMode = Literal["auto", "on", "off"]
+CompressionMode = bool | Literal["auto"]
 LIFESPAN_MODES = ("auto", "on", "off")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
@@ -26,7 +27,7 @@ class Options:
     strip_stage_path: bool = False
     text_mime_types: tuple[str, ...] = ()
     exclude_headers: tuple[str, ...] = ()
-    compression: bool = True
+    compression: CompressionMode = "auto"
     compression_min_size: int = 500
     compress_edge_responses: bool = False
     log_level: str = "info"
@@ -60,9 +61,12 @@ def build_options(**values: Any) -> Options:
             checked[name] = _strings(name, values[name])
     if "exclude_headers" in checked:
         checked["exclude_headers"] = tuple(h.lower() for h in checked["exclude_headers"])
+    if "compression" in values and values["compression"] not in (True, False, "auto"):
+        raise ConfigurationError(
+            f"option 'compression' must be 'auto', True or False, not {values['compression']!r}"
+        )
     for name in (
         "strip_stage_path",
-        "compression",
         "compress_edge_responses",
         "access_log",
         "propagate_exceptions",

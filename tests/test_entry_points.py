@@ -101,6 +101,7 @@ def test_asgi2_function_returning_a_coroutine_function_is_wrapped() -> None:
         ({"exclude_headers": [1]}, "exclude_headers"),
         ({"log_level": "loud"}, "log_level"),
         ({"compression_min_size": -1}, "compression_min_size"),
+        ({"compression": "yes"}, "compression"),
         ({"middlewares": ["not callable"]}, "middlewares"),
         ({"fail_on_status": ["6xx"]}, "fail_on_status"),
         ({"propagate_exceptions": "yes"}, "propagate_exceptions"),

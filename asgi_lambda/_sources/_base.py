@@ -148,21 +148,37 @@ def header_list(
 ) -> RawHeaders:
     """ASGI headers: lower-case names, one entry per value, every cookie in one ``cookie`` header.
 
-    ``multi`` wins when given (it holds every value); ``single`` is the fallback.
+    ``multi`` holds every value of the names it has; ``single`` adds the names ``multi`` lacks
+    (compared case-insensitively).  AWS's own documented sample REST event has ``Host`` only in
+    ``headers``, so taking ``multi`` alone lost it.  ``extra_cookies`` (HTTP API's ``cookies[]``)
+    replace any ``cookie`` header: AWS moves the header into that list, and emulators that keep
+    both would otherwise hand the app every cookie twice.
     """
-    source: Mapping[str, Iterable[str] | str | None] = multi if multi else (single or {})
     headers: RawHeaders = []
-    append = headers.append
     cookies: list[str] = []
-    names = _header_names
+    seen = _add_headers(headers, cookies, multi) if multi else set()
+    if single:
+        if seen:
+            single = {name: value for name, value in single.items() if _key(name) not in seen}
+        _add_headers(headers, cookies, single)
+    if extra_cookies:
+        cookies = list(extra_cookies)
+    if cookies:
+        headers.append((b"cookie", header_bytes("; ".join(cookies))))
+    return headers
+
+
+def _add_headers(
+    headers: RawHeaders, cookies: list[str], source: Mapping[str, Iterable[str] | str | None]
+) -> set[bytes]:
+    """Append ``source``'s values to ``headers`` (cookies to ``cookies``); the names it had."""
+    append = headers.append
+    seen: set[bytes] = set()
     for name, values in source.items():
         if values is None:
             continue
-        key = names.get(name)
-        if key is None:
-            key = header_bytes(name.lower())
-            if len(names) < HEADER_NAME_CACHE_SIZE:
-                names[name] = key
+        key = _key(name)
+        seen.add(key)
         if key == b"cookie":
             cookies.extend((values,) if isinstance(values, str) else values)
             continue
@@ -171,10 +187,18 @@ def header_list(
                 append((key, value.encode("latin-1")))
             except UnicodeEncodeError:
                 append((key, value.encode("utf-8")))
-    cookies.extend(extra_cookies)
-    if cookies:
-        append((b"cookie", header_bytes("; ".join(cookies))))
-    return headers
+    return seen
+
+
+def _key(name: str) -> bytes:
+    """A header name's ASGI bytes, through the per-process cache below."""
+    names = _header_names
+    key = names.get(name)
+    if key is None:
+        key = header_bytes(name.lower())
+        if len(names) < HEADER_NAME_CACHE_SIZE:
+            names[name] = key
+    return key
 
 
 # Header names as the event spells them -> their ASGI bytes.  Clients send the same few dozen

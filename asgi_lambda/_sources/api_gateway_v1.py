@@ -85,18 +85,25 @@ def parse(event: LambdaEvent, context: LambdaContext) -> Request:
 
 
 def render(response: Response, event: LambdaEvent) -> LambdaResponse:
-    """Every value in ``multiValueHeaders``; ``headers`` only for names with exactly one value.
+    """Each header name in exactly one map: one value in ``headers``, several in
+    ``multiValueHeaders``.
 
-    API Gateway merges the two maps (a pair present in both is sent once), so single-valued
-    names in ``headers`` keep clients that only read ``headers`` (tests, proxies) working while
-    repeated ones, ``set-cookie`` above all, are never comma-merged.
+    API Gateway merges the two maps, but emulators (serverless-offline 13 among them) concatenate
+    them, so a name in both reached clients twice (``content-length: 15,15``, ``content-encoding:
+    gzip,gzip``).  Repeated names, ``set-cookie`` above all, are never comma-merged.
     """
-    grouped = grouped_headers(response.headers)
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for name, values in grouped_headers(response.headers).items():
+        if len(values) == 1:
+            single[name] = values[0]
+        else:
+            multi[name] = values
     body, is_base64 = encode_body(response)
     return {
         "statusCode": response.status,
-        "headers": {name: values[0] for name, values in grouped.items() if len(values) == 1},
-        "multiValueHeaders": grouped,
+        "headers": single,
+        "multiValueHeaders": multi,
         "body": body,
         "isBase64Encoded": is_base64,
     }

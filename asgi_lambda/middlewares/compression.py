@@ -7,8 +7,14 @@ compressing, it is not already encoded, and the result is smaller.  Every respon
 the size and type checks gets ``vary: accept-encoding``, compressed or not, so a cache in front
 keeps the variants apart.
 
-Lambda@Edge responses are left alone unless ``compress_edge_responses``: CloudFront compresses
-by its cache policy, and edge bodies are small and capped.
+Where it applies (``compression``): ``"auto"``, the default, compresses only behind the front
+doors that always decode ``isBase64Encoded`` before the client sees the body: HTTP APIs (payload
+1.0 and 2.0), Function URLs, ALB and VPC Lattice.  A REST API hands the client the base64 text
+itself unless its ``binaryMediaTypes`` cover the response, so compressing there would replace a
+readable JSON body with base64 brotli; REST is compressed only with ``compression=True`` (the user
+says binaryMediaTypes is set, e.g. ``*/*``).  Lambda@Edge responses are left alone unless
+``compression=True`` or ``compress_edge_responses``: CloudFront compresses by its cache policy,
+and edge bodies are small and capped.
 
 Levels, measured on a 65 KB JSON list: gzip 6 took 1.2 ms for 12.2 KB (level 9: 3.2 ms for
 12.0 KB); brotli 4 took 1.0 ms for 9.3 KB (quality 11, brotli's default, took 130 ms).
@@ -66,7 +72,9 @@ class Compression:
 
     def __init__(self, options: Options) -> None:
         self.min_size = max(options.compression_min_size, 1)
-        self.skip_edge = not options.compress_edge_responses
+        everywhere = options.compression is True
+        self.skip_edge = not (everywhere or options.compress_edge_responses)
+        self.skip_rest = not everywhere
         self.encoders = available_encoders()
         # Preference order at equal quality: brotli first, it is smaller at the same speed.
         self.codings = tuple(self.encoders)
@@ -75,7 +83,7 @@ class Compression:
     async def __call__(self, request: Request, call_next: CallNext) -> Response:
         response = await call_next(request)
         body = response.body
-        if len(body) < self.min_size or (self.skip_edge and request.source == "lambda_edge"):
+        if len(body) < self.min_size or self._skipped(request):
             return response
         if response.status == 206 or not self._compressible(response.headers):
             return response
@@ -96,6 +104,15 @@ class Compression:
         response.body = compressed
         response.base64 = True
         return response
+
+    def _skipped(self, request: Request) -> bool:
+        """True for a front door this configuration leaves uncompressed (see the module doc)."""
+        source = request.source
+        if source == "lambda_edge":
+            return self.skip_edge
+        if source == "api_gateway_v1" and self.skip_rest:
+            return request.event.get("version") != "1.0"  # REST; HTTP API 1.0 says "1.0"
+        return False
 
     def _compressible(self, headers: RawHeaders) -> bool:
         content_type = b""

@@ -321,3 +321,41 @@ def test_handler_compresses_lambda_edge_bodies_when_asked(event: LoadEvent) -> N
     result = handler(_edge_accepting_gzip(event), None)
     assert result["bodyEncoding"] == "base64"
     assert gzip.decompress(base64.b64decode(result["body"])) == JSON
+
+
+# Which front doors compress by default
+
+
+def _rest_accepting_gzip(load: LoadEvent, version: str | None = None) -> dict[str, Any]:
+    rest = load("pt-apiGatewayProxyEvent")
+    rest["multiValueHeaders"]["Accept-Encoding"] = ["gzip"]
+    if version is not None:
+        rest["version"] = version
+    return rest
+
+
+def test_rest_responses_stay_uncompressed_by_default(event: LoadEvent) -> None:
+    # A REST API without binaryMediaTypes would hand the browser the base64 text.
+    result = asgi_handler(_json_app, lifespan="off")(_rest_accepting_gzip(event), None)
+    assert (result["isBase64Encoded"], result["body"]) == (False, JSON.decode())
+    assert "content-encoding" not in result["headers"]
+
+
+def test_http_api_payload_1_responses_are_compressed_by_default(event: LoadEvent) -> None:
+    result = asgi_handler(_json_app, lifespan="off")(_rest_accepting_gzip(event, "1.0"), None)
+    assert result["headers"]["content-encoding"] == "gzip"
+    assert gzip.decompress(base64.b64decode(result["body"])) == JSON
+
+
+def test_compression_true_opts_rest_in(event: LoadEvent) -> None:
+    handler = asgi_handler(_json_app, lifespan="off", compression=True)
+    result = handler(_rest_accepting_gzip(event), None)
+    assert result["isBase64Encoded"] is True
+    assert gzip.decompress(base64.b64decode(result["body"])) == JSON
+
+
+def test_compression_true_opts_lambda_edge_in(event: LoadEvent) -> None:
+    result = asgi_handler(_json_app, lifespan="off", compression=True)(
+        _edge_accepting_gzip(event), None
+    )
+    assert gzip.decompress(base64.b64decode(result["body"])) == JSON

@@ -230,6 +230,23 @@ def test_malformed_event_answers_400_naming_the_field() -> None:
     )
 
 
+def test_a_header_only_in_the_single_value_map_still_reaches_the_app() -> None:
+    # AWS's documented sample event has Host in `headers` but not in `multiValueHeaders`.
+    event = load_event(EVENT)
+    event["headers"]["Host"] = "api.example.com"
+    event["multiValueHeaders"].pop("Host", None)
+    scope = scope_for(event)
+    assert header_values(scope, b"host") == [b"api.example.com"]
+    assert scope["server"] == ("api.example.com", 443)
+
+
+def test_a_name_in_both_maps_is_taken_from_the_multi_value_map_whatever_its_case() -> None:
+    event = load_event(EVENT)
+    event["headers"] = {"x-dup": "last"}
+    event["multiValueHeaders"] = {"X-Dup": ["first", "last"]}
+    assert header_values(scope_for(event), b"x-dup") == [b"first", b"last"]
+
+
 # Response
 
 
@@ -238,7 +255,7 @@ def test_response_has_the_rest_shape() -> None:
     assert response == {
         "statusCode": 201,
         "headers": {"content-type": "text/plain"},
-        "multiValueHeaders": {"content-type": ["text/plain"]},
+        "multiValueHeaders": {},
         "body": "made",
         "isBase64Encoded": False,
     }
@@ -251,6 +268,24 @@ def test_two_set_cookie_headers_survive_unmerged() -> None:
     response, _ = invoke(load_event(EVENT), app)
     assert response["multiValueHeaders"]["set-cookie"] == ["a=1", "b=2"]
     assert "set-cookie" not in response["headers"]
+
+
+RESPONSE_HEADER_NAME = st.sampled_from(["x-a", "x-b", "set-cookie", "content-type", "vary"])
+RESPONSE_HEADER_VALUE = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=8)
+
+
+@given(st.lists(st.tuples(RESPONSE_HEADER_NAME, RESPONSE_HEADER_VALUE), max_size=8))
+def test_each_response_header_name_is_in_exactly_one_map(pairs: list[tuple[str, str]]) -> None:
+    # Emulators concatenate the two maps; a name in both reaches the client twice.
+    headers = [(name.encode(), value.encode()) for name, value in pairs]
+    response, _ = invoke(load_event(EVENT), RecordingApp(headers=headers))
+    single, multi = response["headers"], response["multiValueHeaders"]
+    assert not set(single) & set(multi)
+    sent: dict[str, list[str]] = {}
+    for name, value in pairs:
+        sent.setdefault(name, []).append(value)
+    assert {name: [value] for name, value in single.items()} | multi == sent
+    assert all(len(values) > 1 for values in multi.values())
 
 
 def test_binary_response_is_base64_encoded() -> None:

@@ -35,6 +35,15 @@ def test_sample_event_reaches_the_app_with_method_path_query_and_body() -> None:
     assert scope["asgi"]["version"] == "3.0"
 
 
+def test_cookies_list_wins_over_a_cookie_header_sent_alongside_it() -> None:
+    # serverless-offline keeps the cookie header and fills cookies[]; AWS drops the header.
+    event = load_event(V2)
+    event["headers"]["cookie"] = "a=1; b=2"
+    event["cookies"] = ["a=1", "b=2"]
+    app, _ = run(event)
+    assert header_values(app.scope, b"cookie") == [b"a=1; b=2"]
+
+
 def test_headers_are_lower_cased_and_cookies_become_one_cookie_header() -> None:
     app, _ = run(load_event(V2))
     assert header_values(app.scope, b"header1") == [b"value1"]
