@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote, urlencode
@@ -227,12 +229,29 @@ def first_header(headers: RawHeaders, name: bytes) -> str | None:
     return None
 
 
-def scheme_and_server(
-    headers: RawHeaders, fallback_host: str | None = None
-) -> tuple[str, tuple[str, int] | None]:
-    """``scheme`` from x-forwarded-proto (default https); ``server`` from host and port headers.
+HTTP_SCHEMES = frozenset({"http", "https"})
+WEBSOCKET_SCHEMES = frozenset({"http", "https", "ws", "wss"})
+# host[:port]: a DNS name or IPv4 address, or a bracketed IPv6 address; anything else in a Host
+# header (a path, spaces, "a:²") is the client's nonsense and the event's own domain stands in.
+_HOST = re.compile(
+    r"(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?"
+)
+# Hosts a request can only reach on this machine: emulators (serverless-offline, `serve`, SAM)
+# speak plain http there, so that is the scheme when no proxy said otherwise.
+_LOCAL_HOSTS = re.compile(
+    r"(?:localhost|[^:]*\.localhost|127(?:\.[0-9]{1,3}){3}|\[::1\])(?::[0-9]*)?", re.IGNORECASE
+)
 
-    The first value of each header counts; one pass over the headers finds all three.
+
+def scheme_and_server(
+    headers: RawHeaders, fallback_host: str | None = None, schemes: frozenset[str] = HTTP_SCHEMES
+) -> tuple[str, tuple[str, int] | None]:
+    """``scheme`` from x-forwarded-proto; ``server`` from host and port headers.
+
+    The first value of each header counts; one pass over the headers finds all three.  A proto
+    outside ``schemes`` is ignored (``javascript`` as the scheme made Starlette's ``request.url``
+    raise), as is a Host that is not ``host[:port]``.  With no usable proto the scheme is https,
+    or http for a loopback or ``localhost`` Host, where only local emulators answer.
     """
     proto = host_value = port_value = None
     for key, value in headers:
@@ -244,8 +263,13 @@ def scheme_and_server(
                 proto = value
         elif key == b"x-forwarded-port" and port_value is None:
             port_value = value
-    scheme = (proto.decode("latin-1") if proto else "https").split(",")[0].strip().lower()
-    host = (host_value.decode("latin-1") if host_value else None) or fallback_host
+    host = host_value.decode("latin-1") if host_value else None
+    if host is not None and not _HOST.fullmatch(host):
+        host = None
+    host = host or fallback_host
+    scheme = proto.decode("latin-1").split(",")[0].strip().lower() if proto else None
+    if scheme not in schemes:
+        scheme = "http" if host and _LOCAL_HOSTS.fullmatch(host) else "https"
     if not host:
         return scheme, None
     port_header = port_value.decode("latin-1") if port_value else None
@@ -282,7 +306,8 @@ def client_from_forwarded_for(headers: RawHeaders) -> tuple[str, int] | None:
     """The client is the last X-Forwarded-For entry: the one the load balancer itself appended.
 
     ALB and VPC Lattice append the peer address to the last X-Forwarded-For line they got;
-    everything before it is whatever the client claimed.
+    everything before it is whatever the client claimed.  An entry that is not an IP address is
+    not the load balancer's, so no client is reported rather than a forged one.
     """
     found: bytes | None = None
     for name, value in headers:
@@ -290,7 +315,12 @@ def client_from_forwarded_for(headers: RawHeaders) -> tuple[str, int] | None:
             found = value
     if not found:
         return None
-    return client_from_ip(found.decode("latin-1").rsplit(",", 1)[-1])
+    entry = found.decode("latin-1").rsplit(",", 1)[-1].strip()
+    try:
+        ipaddress.ip_address(entry)
+    except ValueError:
+        return None
+    return entry, 0
 
 
 def http_version(protocol: str | None) -> str:

@@ -19,6 +19,7 @@ from .._request import Request
 from .._response import Response
 from .._types import LambdaContext, LambdaEvent, LambdaResponse
 from ._base import (
+    WEBSOCKET_SCHEMES,
     EventSource,
     bad_event,
     client_from_ip,
@@ -84,7 +85,9 @@ def connect_request(model: WebSocketEvent, event: LambdaEvent, context: LambdaCo
     websocket route elsewhere in the app) is used as given.
     """
     headers = header_list(model.multiValueHeaders, model.headers)
-    scheme, server = scheme_and_server(headers, model.requestContext.domainName)
+    scheme, server = scheme_and_server(
+        headers, model.requestContext.domainName, WEBSOCKET_SCHEMES
+    )
     path, raw_path = split_path(model.path or "/")
     query = model.multiValueQueryStringParameters or model.queryStringParameters
     identity = model.requestContext.identity

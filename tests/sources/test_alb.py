@@ -7,6 +7,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -136,6 +137,21 @@ def test_client_comes_from_the_last_multi_value_forwarded_for() -> None:
     event["multiValueHeaders"]["x-forwarded-for"] = ["10.0.0.1", "198.51.100.1, 123.123.123.123"]
     _, scope = invoke(event)
     assert scope["client"] == ("123.123.123.123", 0)
+
+
+@pytest.mark.parametrize("last", ["<script>", "evil.example", "1.2.3.4:80", ""])
+def test_a_last_forwarded_for_entry_that_is_not_an_ip_gives_no_client(last: str) -> None:
+    event = load_event(SINGLE)
+    event["headers"]["x-forwarded-for"] = f"203.0.113.9, {last}"
+    _, scope = invoke(event)
+    assert scope["client"] is None
+
+
+def test_an_ipv6_forwarded_for_entry_is_the_client() -> None:
+    event = load_event(SINGLE)
+    event["headers"]["x-forwarded-for"] = "203.0.113.9, 2001:db8::1"
+    _, scope = invoke(event)
+    assert scope["client"] == ("2001:db8::1", 0)
 
 
 def test_client_is_none_without_forwarded_for() -> None:

@@ -64,7 +64,7 @@ def test_https_server_port_is_443_not_80() -> None:
 
 @pytest.mark.parametrize(
     ("host", "port"),
-    [("a.example:-5", None), ("a.example", "99999999999999999999"), ("a.example", "0")],
+    [("a.example:70000", None), ("a.example", "99999999999999999999"), ("a.example", "0")],
 )
 def test_port_outside_1_to_65535_gets_the_schemes_default(host: str, port: str | None) -> None:
     event = load_event(V2)
@@ -73,6 +73,51 @@ def test_port_outside_1_to_65535_gets_the_schemes_default(host: str, port: str |
         event["headers"]["x-forwarded-port"] = port
     app, _ = run(event)
     assert app.scope["server"] == ("a.example", 443)
+
+
+@pytest.mark.parametrize("host", ["a.example:-5", "a.example/path", "a b", "a.example:²", ""])
+def test_a_host_that_is_not_host_and_port_gives_way_to_the_events_domain(host: str) -> None:
+    event = load_event(V2)
+    event["headers"]["host"] = host
+    app, _ = run(event)
+    assert app.scope["server"] == ("id.execute-api.us-east-1.amazonaws.com", 443)
+
+
+@pytest.mark.parametrize("proto", ["javascript", "ftp", "", "https\r\n"])
+def test_a_forwarded_proto_other_than_http_or_https_is_ignored(proto: str) -> None:
+    event = load_event(V2)
+    event["headers"]["x-forwarded-proto"] = proto
+    app, _ = run(event)
+    assert app.scope["scheme"] == "https"
+
+
+@pytest.mark.parametrize(
+    ("host", "server"),
+    [
+        ("localhost:3000", ("localhost", 3000)),
+        ("127.0.0.1:8000", ("127.0.0.1", 8000)),
+        ("[::1]:8000", ("[::1]", 8000)),
+        ("app.localhost", ("app.localhost", 80)),
+    ],
+)
+def test_a_local_host_without_forwarded_proto_is_plain_http(
+    host: str, server: tuple[str, int]
+) -> None:
+    # Emulators (serverless-offline, sam local) serve http and set no x-forwarded-proto.
+    event = load_event(V2)
+    event["headers"]["host"] = host
+    event["headers"].pop("x-forwarded-proto", None)
+    event["headers"].pop("x-forwarded-port", None)
+    app, _ = run(event)
+    assert (app.scope["scheme"], app.scope["server"]) == ("http", server)
+
+
+def test_a_local_host_keeps_the_scheme_a_proxy_forwarded() -> None:
+    event = load_event(V2)
+    event["headers"].update({"host": "localhost", "x-forwarded-proto": "https"})
+    event["headers"].pop("x-forwarded-port", None)
+    app, _ = run(event)
+    assert app.scope["scheme"] == "https"
 
 
 def test_function_url_event_is_served_like_payload_2() -> None:
