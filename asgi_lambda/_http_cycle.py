@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Iterable
 
 from ._request import Request
@@ -91,14 +92,26 @@ class _Exchange:
         if kind == "http.response.start":
             if self.status is not None:
                 raise RuntimeError("ASGI 'http.response.start' sent twice")
-            self.status = int(message["status"])
+            status = message.get("status")
+            if type(status) is not int or not 100 <= status <= 599:
+                raise InvalidResponseError(
+                    f"ASGI 'http.response.start' status must be an int from 100 to 599, "
+                    f"not {status!r}"
+                )
             self.headers = _response_headers(message.get("headers", ()))
+            self.status = status
         elif kind == "http.response.body":
             if self.status is None:
                 raise RuntimeError("ASGI 'http.response.body' sent before 'http.response.start'")
             body = message.get("body", b"")
+            if type(body) is not bytes:
+                if not isinstance(body, (bytes, bytearray, memoryview)):
+                    raise InvalidResponseError(
+                        f"ASGI 'http.response.body' body must be bytes, not {type(body).__name__}"
+                    )
+                body = bytes(body)
             if body:
-                self.chunks.append(bytes(body))
+                self.chunks.append(body)
             if not message.get("more_body", False):
                 self._finish()
         else:
@@ -120,20 +133,48 @@ class _Exchange:
         return Response(status=self.status, headers=self.headers, body=body)
 
 
+class InvalidResponseError(TypeError):
+    """The app sent a response message the ASGI spec does not allow; the client gets a 500."""
+
+
+# CR and LF would let a value start a header of its own (response splitting); NUL ends C strings.
+_FORBIDDEN_IN_HEADERS = re.compile(rb"[\r\n\x00]")
+
+
 def _response_headers(headers: Iterable[Iterable[bytes]]) -> RawHeaders:
     """The app's headers as a list of our own: names lower-case, names and values ``bytes``.
 
-    Always a new list (a middleware may change it; apps often send a constant one), but the
-    names and values are copied only when they need it: most apps already send lower-case bytes,
-    and a ``lower()`` and two ``bytes()`` per header were a sixth of the exchange.
+    Checked as the ASGI spec types them: byte strings (a ``bytearray`` is copied), no CR, LF or
+    NUL.  ``bytes(5)`` would have turned an int value into five NUL bytes.  Always a new list (a
+    middleware may change it; apps often send a constant one), but the names and values are
+    copied only when they need it: most apps already send lower-case bytes, and a ``lower()``
+    and two ``bytes()`` per header were a sixth of the exchange.
     """
     result: RawHeaders = []
     append = result.append
+    forbidden = _FORBIDDEN_IN_HEADERS.search
     for name, value in headers:
-        if type(name) is not bytes or not name.islower():
-            name = bytes(name).lower()
-        append((name, value if type(value) is bytes else bytes(value)))
+        if type(name) is not bytes:
+            name = _as_bytes(name, "name", name)
+        if not name.islower():
+            name = name.lower()
+        if type(value) is not bytes:
+            value = _as_bytes(value, "value", name)
+        if forbidden(name) or forbidden(value) or not name:
+            raise InvalidResponseError(
+                f"ASGI response header {name[:64]!r} has an empty name or a CR, LF or NUL "
+                "in its name or value"
+            )
+        append((name, value))
     return result
+
+
+def _as_bytes(item: object, part: str, name: object) -> bytes:
+    if isinstance(item, bytearray):
+        return bytes(item)
+    raise InvalidResponseError(
+        f"ASGI response header {part} must be bytes, not {type(item).__name__} (header {name!r})"
+    )
 
 
 def _server_error() -> Response:

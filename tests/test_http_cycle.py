@@ -265,3 +265,74 @@ def test_a_middleware_changing_the_response_headers_leaves_the_apps_list_alone()
     handler(load_event(V2), None)
     assert first["headers"]["x-added"] == "1"
     assert constant == [(b"content-type", b"text/plain")]
+
+
+# Responses checked as the ASGI spec types them
+
+
+def _answering(start_message: Message, body: object = b"ok") -> object:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send(start_message)
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("message", "named"),
+    [
+        ({"type": "http.response.start", "status": 99}, "status"),
+        ({"type": "http.response.start", "status": 600}, "status"),
+        ({"type": "http.response.start", "status": "200"}, "status"),
+        ({"type": "http.response.start", "status": True}, "status"),
+        ({"type": "http.response.start"}, "status"),
+        (
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"x", b"v\r\nset-cookie: e=1")],
+            },
+            "CR, LF or NUL",
+        ),
+        ({"type": "http.response.start", "status": 200, "headers": [(b"x", b"a\x00b")]}, "NUL"),
+        ({"type": "http.response.start", "status": 200, "headers": [(b"x\n", b"v")]}, "CR, LF"),
+        ({"type": "http.response.start", "status": 200, "headers": [(b"", b"v")]}, "empty name"),
+        (
+            {"type": "http.response.start", "status": 200, "headers": [(b"x", 5)]},
+            "value must be bytes",
+        ),
+        (
+            {"type": "http.response.start", "status": 200, "headers": [("x", b"v")]},
+            "name must be bytes",
+        ),
+    ],
+)
+def test_a_response_start_outside_the_asgi_types_is_a_500_naming_the_field(
+    message: Message, named: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = invoke(_answering(message))
+    assert response["statusCode"] == 500
+    assert response["body"] == "Internal Server Error"
+    assert "e=1" not in str(response)
+    assert named in caplog.text
+
+
+@pytest.mark.parametrize("body", [10, 200 * 2**20, "text", None])
+def test_a_body_that_is_not_bytes_is_a_500_and_allocates_nothing(
+    body: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = invoke(_answering({"type": "http.response.start", "status": 200}, body))
+    assert (response["statusCode"], response["body"]) == (500, "Internal Server Error")
+    assert "body must be bytes" in caplog.text
+
+
+def test_bytearray_and_memoryview_bodies_and_bytearray_headers_are_accepted() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(bytearray(b"Content-Type"), bytearray(b"text/plain"))]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": bytearray(b"ab"), "more_body": True})
+        await send({"type": "http.response.body", "body": memoryview(b"cd")})
+
+    response = invoke(app)
+    assert (response["statusCode"], response["body"]) == (200, "abcd")
+    assert response["headers"]["content-type"] == "text/plain"
