@@ -26,8 +26,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("asgi_lambda")
 
-# Lambda's synchronous response limit; past it Lambda fails the invocation with an opaque error.
-MAX_RESPONSE_BYTES = 6 * 1024 * 1024
 _NO_CONTEXT: Any = object()
 
 
@@ -94,24 +92,11 @@ class Adapter:
             logger.warning("answering %d: %s", exc.status, exc)
             return source.render(plain_text(exc.status, str(exc)), event)
         response = run(self._serve(request))
-        rendered = self._checked_size(source, source.render(response, event), event)
+        rendered = source.render(response, event)
         status = response.status
         if status in self.options.fail_on_status:
             raise InvocationFailedError(status, rendered)
         return rendered
-
-    def _checked_size(
-        self, source: EventSource, rendered: LambdaResponse, event: LambdaEvent
-    ) -> LambdaResponse:
-        size = payload_size(rendered)
-        if size <= MAX_RESPONSE_BYTES:
-            return rendered
-        logger.error(
-            "response of about %d bytes exceeds Lambda's %d-byte payload limit: answering 500",
-            size,
-            MAX_RESPONSE_BYTES,
-        )
-        return source.render(plain_text(500, "Internal Server Error"), event)
 
     def _websocket_handler(self) -> WebSocketHandler:
         if self._websocket is None:
@@ -132,21 +117,6 @@ def _parsed(source: EventSource, event: LambdaEvent, context: LambdaContext) -> 
         raise BadRequestError(
             f"invalid {source.name} event: text that is not valid Unicode ({exc.reason})"
         ) from None
-
-
-def payload_size(rendered: LambdaResponse) -> int:
-    """A cheap estimate of the JSON size Lambda will see: body plus header text.
-
-    Not exact: JSON escaping can grow a text body (quotes, control characters, non-ASCII), so a
-    text body within a few percent of the limit may still be refused by Lambda itself.
-    """
-    size = len(rendered.get("body") or "") + 256
-    for key in ("headers", "multiValueHeaders"):
-        for name, values in (rendered.get(key) or {}).items():
-            size += len(name) + len(str(values)) + 8
-    for cookie in rendered.get("cookies") or ():
-        size += len(cookie) + 4
-    return size
 
 
 def asgi_handler(app: Any, **options: Any) -> LambdaHandler:

@@ -4,6 +4,7 @@ Outermost first (the first sees the request first and the response last):
 
 1. access log, tracing, metrics: they time everything and see the final status, errors included;
 2. exclude_headers: removes headers from the response as it finally leaves;
+   payload limit: a response over Lambda's 6 MB of JSON becomes a 500 that 1. records;
 3. binary detection: decides base64 on the body as it finally leaves (after compression);
 4. compression: compresses the app's body;
 5. base path: sets ``api_gateway_base_path`` (and the stage) as ``root_path``; ``path`` keeps the
@@ -25,6 +26,7 @@ from .middlewares.access_log import AccessLog
 from .middlewares.binary import BinaryDetection
 from .middlewares.compression import Compression
 from .middlewares.lifespan import Lifespan
+from .middlewares.payload_limit import PayloadLimit
 
 
 def builtin_outer(options: Options) -> list[Middleware]:
@@ -46,6 +48,7 @@ def builtin_outer(options: Options) -> list[Middleware]:
         from .middlewares.exclude_headers import ExcludeHeaders
 
         stack.append(ExcludeHeaders(options))
+    stack.append(PayloadLimit())
     stack.append(BinaryDetection(options.text_mime_types))
     if options.compression:
         stack.append(Compression(options))

@@ -206,9 +206,48 @@ def test_response_over_the_lambda_payload_limit_is_a_logged_500(
     with caplog.at_level(logging.ERROR, logger="asgi_lambda"):
         response = invoke(app, compression=False)
     assert response["statusCode"] == 500
-    reported = re.search(r"response of about (\d+) bytes exceeds", caplog.text)
+    reported = re.search(r"response of (\d+) bytes as JSON", caplog.text)
     assert reported is not None
     assert len(big) <= int(reported.group(1)) < len(big) + 4096
+
+
+def _text_app(body: bytes) -> object:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await start(send, 200, [(b"content-type", b"text/plain; charset=utf-8")])
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"\x01" * (5 * 1024 * 1024 + 512 * 1024), "\u20ac".encode() * 2_200_000],
+    ids=["5.5 MB of \\x01 (34 MB escaped)", "2.2M euro signs (13 MB escaped)"],
+)
+def test_the_limit_counts_json_escaping_not_body_bytes(body: bytes) -> None:
+    response = invoke(_text_app(body), compression=False)
+    assert response["statusCode"] == 500
+
+
+def test_a_5_mb_plain_text_body_is_within_the_limit() -> None:
+    body = b"a" * (5 * 1024 * 1024)
+    response = invoke(_text_app(body), compression=False)
+    assert (response["statusCode"], len(response["body"])) == (200, len(body))
+
+
+def test_the_access_log_records_the_500_sent_for_an_oversized_response(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.INFO, logger="asgi_lambda.access"):
+        invoke(_text_app(b"\x01" * (6 * 1024 * 1024)), compression=False)
+    access = [r for r in caplog.records if r.name == "asgi_lambda.access"]
+    assert [record.status for record in access] == [500]  # type: ignore[attr-defined]
+
+
+def test_fail_on_status_applies_to_the_500_sent_for_an_oversized_response() -> None:
+    with pytest.raises(InvocationFailedError) as failed:
+        invoke(_text_app(b"a" * (7 * 1024 * 1024)), compression=False, fail_on_status=["5xx"])
+    assert failed.value.status == 500
 
 
 def test_body_without_content_length_gets_one_added() -> None:
