@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol, overload
 
 from ._asgi_app import as_asgi3
+from ._deadline import Deadline, deadline_for
 from ._errors import BadRequestError
-from ._http_cycle import run_http_app
-from ._loop import run
+from ._http_cycle import log_timeout, run_http_app, timeout_response
+from ._loop import DeadlineExceededError, get_loop, run
 from ._middleware import CallNext, compose
 from ._options import Options, build_options
 from ._request import Request
@@ -80,6 +82,20 @@ class Adapter:
                 raise
             logger.exception("a middleware raised: answering 500")
             return plain_text(500, "Internal Server Error")
+        except asyncio.CancelledError:
+            deadline = request.deadline
+            if deadline is None or not deadline.expired:
+                raise
+            # The core answers 504 for the app itself; here a middleware was still waiting.
+            deadline.acknowledge()
+            log_timeout(request, deadline, "a middleware")
+            return timeout_response()
+
+    def deadline(self, context: LambdaContext) -> Deadline:
+        """This invocation's deadline, on the adapter's loop clock."""
+        options = self.options
+        now = get_loop().time()
+        return deadline_for(context, now, options.deadline_margin, options.default_timeout)
 
     def __call__(self, event: LambdaEvent, context: LambdaContext) -> LambdaResponse:
         source = detect(event)
@@ -91,7 +107,12 @@ class Adapter:
         except BadRequestError as exc:
             logger.warning("answering %d: %s", exc.status, exc)
             return source.render(plain_text(exc.status, str(exc)), event)
-        response = run(self._serve(request))
+        deadline = request.deadline = self.deadline(context)
+        try:
+            response = run(self._serve(request), deadline)
+        except DeadlineExceededError:
+            log_timeout(request, deadline, "the app (it ignored cancellation)")
+            response = timeout_response()
         rendered = source.render(response, event)
         status = response.status
         if status in self.options.fail_on_status:

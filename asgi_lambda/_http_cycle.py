@@ -12,6 +12,9 @@ import logging
 import re
 from collections.abc import Iterable
 
+from ._deadline import Deadline
+from ._logtext import printable
+from ._loop import get_loop
 from ._request import Request
 from ._response import Response, plain_text
 from ._types import ASGIApp, Message, RawHeaders, Scope
@@ -181,12 +184,37 @@ def _server_error() -> Response:
     return plain_text(500, "Internal Server Error")
 
 
+def timeout_response() -> Response:
+    """What the client gets when the app is cancelled at the invocation's deadline."""
+    return plain_text(504, "Gateway Timeout")
+
+
+def log_timeout(request: Request, deadline: Deadline, what: str) -> None:
+    elapsed = get_loop().time() - deadline.started
+    logger.error(
+        "%s was still running %s %s after %.3fs, at the invocation's deadline: answering 504",
+        what,
+        printable(request.method),
+        printable(request.path),
+        elapsed,
+    )
+
+
 async def run_http_app(app: ASGIApp, request: Request, propagate: bool = False) -> Response:
     """Run ``app`` for ``request``; never raises an app ``Exception`` unless ``propagate``."""
     scope = http_scope(request)
     exchange = _Exchange(request.body)
     try:
         await app(scope, exchange.receive, exchange.send)
+    except asyncio.CancelledError:
+        deadline = request.deadline
+        if deadline is None or not deadline.expired:
+            raise
+        deadline.acknowledge()
+        if exchange.complete:
+            return exchange.response()  # it had answered; only its after-work was cut short
+        log_timeout(request, deadline, "the ASGI app")
+        return timeout_response()
     except Exception:
         if exchange.complete:
             logger.exception("ASGI app raised after its response completed; the response stands")
@@ -201,6 +229,11 @@ async def run_http_app(app: ASGIApp, request: Request, propagate: bool = False) 
     finally:
         exchange.release_waiter()
     if not exchange.complete:
+        deadline = request.deadline
+        if deadline is not None and deadline.expired:  # it caught the cancellation and returned
+            deadline.acknowledge()
+            log_timeout(request, deadline, "the ASGI app")
+            return timeout_response()
         logger.error("ASGI app returned without completing a response: answering 500")
         return _server_error()
     return exchange.response()

@@ -9,12 +9,22 @@ it instead of borrowing ``asyncio.get_event_loop()``, which fails after user cod
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from ._deadline import Deadline
 
 T = TypeVar("T")
 
+logger = logging.getLogger("asgi_lambda")
+
 _loop: asyncio.AbstractEventLoop | None = None
+
+
+class DeadlineExceededError(Exception):
+    """The invocation's work was still running at its hard deadline and was abandoned."""
 
 
 def get_loop() -> asyncio.AbstractEventLoop:
@@ -26,24 +36,54 @@ def get_loop() -> asyncio.AbstractEventLoop:
     return _loop
 
 
-def run(coroutine: Coroutine[Any, Any, T]) -> T:
+def run(coroutine: Coroutine[Any, Any, T], deadline: Deadline | None = None) -> T:
     """Run ``coroutine`` to completion on the adapter's loop, as a task of its own.
 
-    Same semantics as ``loop.run_until_complete`` (a real task with a fresh context), but the
-    task stops the loop itself when it ends, which saves the extra loop iteration and the
-    done-callback round trip that ``run_until_complete`` pays: measured 14.4us -> 8.0us on a
-    trivial coroutine, a large share of a trivial request's overhead.
+    The loop stops from the task's done-callback, as ``run_until_complete`` does, so callbacks
+    the task's completion schedules run in the same loop iteration: AnyIO stops its worker
+    threads from a done-callback of the root task, and with the loop stopped earlier (in the
+    task's own ``finally``) a sync FastAPI endpoint left a non-daemon thread that kept the
+    interpreter from exiting.  Cheaper than ``run_until_complete`` all the same (no future
+    wrapping, no callback removal).
+
+    ``deadline`` cancels the task at ``deadline.at``; work still running at ``deadline.stop_at``
+    (an app that swallowed that cancellation) is abandoned, so it cannot run on into later
+    invocations, and ``DeadlineExceededError`` is raised.
     """
     loop = get_loop()
-    task = loop.create_task(_stop_when_done(loop, coroutine))
+    task = loop.create_task(coroutine)
+    task.add_done_callback(_stop)
+    if deadline is not None:
+        deadline.arm(task)
     loop.run_forever()
-    if not task.done():  # something else stopped the loop: finish the job the slow way
-        return loop.run_until_complete(task)
+    if deadline is not None:
+        deadline.disarm()
+    if not task.done():
+        if deadline is not None and deadline.expired and loop.time() >= deadline.stop_at:
+            _abandon(task)
+            raise DeadlineExceededError("the invocation ran past its deadline and was abandoned")
+        return loop.run_until_complete(task)  # something else stopped the loop
     return task.result()
 
 
-async def _stop_when_done(loop: asyncio.AbstractEventLoop, coroutine: Coroutine[Any, Any, T]) -> T:
+def _stop(task: asyncio.Task[Any]) -> None:
+    task.get_loop().stop()
+
+
+def _abandon(task: asyncio.Task[Any]) -> None:
+    """End a task that ignored cancellation: close its coroutine, then cancel what it awaits.
+
+    Closing throws ``GeneratorExit`` at the point where the coroutine waits (its ``finally``
+    blocks run); cancelling then wakes the task, which finds its coroutine closed and ends as
+    cancelled on the loop's next run instead of resuming the app.
+    """
+    task.remove_done_callback(_stop)
+    logger.error(
+        "the app was still running at the invocation's deadline although it was cancelled "
+        "(it swallowed CancelledError): abandoning it so it cannot run into later invocations"
+    )
     try:
-        return await coroutine
-    finally:
-        loop.stop()
+        task.get_coro().close()
+    except RuntimeError:
+        logger.exception("the abandoned app ignored GeneratorExit too")
+    task.cancel()

@@ -22,6 +22,11 @@ _lock = threading.Lock()
 
 # {api-id}.execute-api.{region}.amazonaws.com (and .amazonaws.com.cn)
 EXECUTE_API_HOST = re.compile(r"^[a-z0-9]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$")
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})(?::[0-9]{1,5})?")
+_STAGE = re.compile(r"[A-Za-z0-9_$-]{1,128}")
+_API_ID = re.compile(r"[A-Za-z0-9]{1,64}")
+# Clients kept per environment, one per endpoint and region; the oldest goes past this.
+MAX_CLIENTS = 64
 FALLBACK_REGION = "us-east-1"
 # Broadcasts post from a small thread pool; urllib3's default pool of 10 would make them wait.
 MAX_POOL_CONNECTIONS = 16
@@ -36,11 +41,17 @@ def default_endpoint(
     be the stage name, so the API's own execute-api endpoint (built from ``apiId``) is used: it
     always accepts ``/{stage}/@connections``.
     """
-    if not domain_name or not stage:
+    # Each part goes into the endpoint URL, where botocore rejects what is not a URL part
+    # ("Invalid endpoint"): an odd value is the event's fault, answered 400 by the caller.
+    if not domain_name or not stage or not _STAGE.fullmatch(stage):
         return None
-    if EXECUTE_API_HOST.match(domain_name) or not api_id:
+    if EXECUTE_API_HOST.match(domain_name):
         return f"https://{domain_name}/{stage}"
-    return f"https://{api_id}.execute-api.{region or env_region()}.amazonaws.com/{stage}"
+    if api_id:
+        if not _API_ID.fullmatch(api_id):
+            return None
+        return f"https://{api_id}.execute-api.{region or env_region()}.amazonaws.com/{stage}"
+    return f"https://{domain_name}/{stage}" if _HOST.fullmatch(domain_name) else None
 
 
 def region_for(endpoint_url: str, region_name: str | None = None) -> str:
@@ -77,6 +88,8 @@ def client(endpoint_url: str, region_name: str | None = None) -> Any:
                 max_pool_connections=MAX_POOL_CONNECTIONS,
                 retries={"mode": "standard", "max_attempts": 3},
             )
+            if len(_clients) >= MAX_CLIENTS:
+                del _clients[next(iter(_clients))]
             _clients[key] = boto3.client(
                 "apigatewaymanagementapi", endpoint_url=key[0], region_name=region, config=config
             )

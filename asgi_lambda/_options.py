@@ -41,6 +41,10 @@ class Options:
     logger: Any = None
     tracer: Any = None
     metrics: Any = None
+    deadline_margin: float = 0.5
+    default_timeout: float = 30.0
+    startup_timeout: float = 10.0
+    shutdown_timeout: float = 1.0
 
 
 def build_options(**values: Any) -> Options:
@@ -85,10 +89,22 @@ def build_options(**values: Any) -> Options:
         checked["middlewares"] = _middlewares(values["middlewares"])
     if "fail_on_status" in values:
         checked["fail_on_status"] = _statuses(values["fail_on_status"])
+    for name in ("deadline_margin", "default_timeout", "startup_timeout", "shutdown_timeout"):
+        if name in values:
+            checked[name] = _seconds(name, values[name], allow_zero=name == "deadline_margin")
     for name in ("dsn", "api_gateway_endpoint_url", "api_gateway_region_name"):
         if values.get(name) is not None and not isinstance(values[name], str):
             raise ConfigurationError(f"option {name!r} must be a string, not {values[name]!r}")
     return Options(**checked)
+
+
+def _seconds(name: str, value: Any, allow_zero: bool) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        raise ConfigurationError(f"option {name!r} must be a number of seconds, not {value!r}")
+    if value < 0 or (value == 0 and not allow_zero):
+        least = ">= 0" if allow_zero else "> 0"
+        raise ConfigurationError(f"option {name!r} must be {least} seconds, not {value!r}")
+    return float(value)
 
 
 def _base_path(value: Any) -> str:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._types import LambdaContext, LambdaEvent, RawHeaders
+
+if TYPE_CHECKING:
+    from ._deadline import Deadline
 
 
 @dataclass(slots=True)
@@ -16,6 +19,8 @@ class Request:
     ``path`` is percent-decoded, ``raw_path`` and ``query_string`` are the bytes as received,
     ``headers`` has lower-cased names and one entry per value.  ``event`` and ``context`` keep the
     raw invocation reachable; ``scope`` holds extra keys a middleware wants in the ASGI scope.
+    ``deadline`` is when the app will be cancelled (see ``asgi_lambda._deadline``), or None for
+    a request served outside a handler invocation.
     """
 
     method: str
@@ -33,6 +38,7 @@ class Request:
     client: tuple[str, int] | None = None
     http_version: str = "1.1"
     scope: dict[str, Any] = field(default_factory=dict)
+    deadline: Deadline | None = None
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive), or None."""

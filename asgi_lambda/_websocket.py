@@ -23,9 +23,10 @@ from typing import Any
 
 from . import _management_api
 from ._backends._base import BackendUnavailableError, ConnectionStore
+from ._deadline import Deadline, deadline_for
 from ._errors import BadRequestError
 from ._lifespan import LifespanCycle
-from ._loop import run
+from ._loop import DeadlineExceededError, get_loop, run
 from ._options import Options
 from ._sources._base import EventSource, grouped_headers
 from ._sources.websocket import WebSocketEvent, connect_request, message_body, parse_event
@@ -38,6 +39,7 @@ logger = logging.getLogger("asgi_lambda")
 
 CONNECT: Message = {"type": "websocket.connect"}
 NO_STATUS_CODE = 1005  # RFC 6455: the close frame carried no status code
+MAX_APIS = 64  # Management API endpoints (domain and stage pairs) kept per environment
 
 
 class _StoreFailed(Exception):
@@ -67,7 +69,14 @@ class WebSocketHandler:
     ) -> LambdaResponse:
         try:
             model = parse_event(event)
+            handshake = None
+            if model.requestContext.eventType == "CONNECT":
+                handshake = websocket_scope(connect_request(model, event, context))
             api = self._api_for(model)
+        except UnicodeEncodeError as exc:
+            # A lone surrogate (JSON's "\ud800") has no bytes: the client's error, as on HTTP.
+            logger.warning("answering 400: text that is not valid Unicode (%s)", exc.reason)
+            return {"statusCode": 400}
         except BadRequestError as exc:
             logger.warning("answering 400: %s", exc)
             return {"statusCode": 400}
@@ -77,28 +86,49 @@ class WebSocketHandler:
             model.requestContext.eventType,
             model.requestContext.routeKey,
         )
-        return run(self._serve(model, event, context, connection))
+        options = self.options
+        deadline = deadline_for(
+            context, get_loop().time(), options.deadline_margin, options.default_timeout
+        )
+        try:
+            return run(
+                self._serve(model, handshake, event, context, connection, deadline), deadline
+            )
+        except DeadlineExceededError:
+            return {"statusCode": 504}
 
     def _api_for(self, model: WebSocketEvent) -> WebSocketAPI:
-        """One API object per Management API endpoint, all sharing the store."""
+        """One API object per Management API endpoint, all sharing the store.
+
+        At most ``MAX_APIS`` are kept (the oldest is dropped): the endpoint comes from the event,
+        and a stream of odd domains must not grow the cache without end.
+        """
         context = model.requestContext
         endpoint = self.options.api_gateway_endpoint_url or _management_api.default_endpoint(
             context.domainName, context.stage, context.apiId, self.options.api_gateway_region_name
         )
         if endpoint is None:
             raise BadRequestError(
-                "WebSocket event without requestContext.domainName and stage: set the "
-                "api_gateway_endpoint_url option"
+                "WebSocket event without a usable requestContext.domainName, stage and apiId: "
+                "set the api_gateway_endpoint_url option"
             )
         api = self._apis.get(endpoint)
         if api is None:
             region = self.options.api_gateway_region_name
             api = WebSocketAPI(endpoint, region_name=region, store=self.store)
+            if len(self._apis) >= MAX_APIS:
+                del self._apis[next(iter(self._apis))]
             self._apis[endpoint] = api
         return api
 
     async def _serve(
-        self, model: WebSocketEvent, event: LambdaEvent, context: LambdaContext, conn: Connection
+        self,
+        model: WebSocketEvent,
+        handshake: Scope | None,
+        event: LambdaEvent,
+        context: LambdaContext,
+        conn: Connection,
+        deadline: Deadline,
     ) -> LambdaResponse:
         try:
             if not await self._started():
@@ -107,13 +137,25 @@ class WebSocketHandler:
                         "forgetting", conn.connection_id, self.store.delete, conn.connection_id
                     )
                 return {"statusCode": 500}
-            if conn.event_type == "CONNECT":
-                return await self._connect(model, event, context, conn)
+            if handshake is not None:
+                return await self._connect(handshake, event, context, conn)
             if conn.event_type == "MESSAGE":
                 return await self._message(model, event, context, conn)
             return await self._disconnect(model, event, context, conn)
         except _StoreFailed:
             return {"statusCode": 500}
+        except asyncio.CancelledError:
+            if not deadline.expired:
+                raise
+            deadline.acknowledge()
+            logger.error(
+                "websocket %s of connection %s was still running after %.3fs, at the "
+                "invocation's deadline: answering 504",
+                conn.event_type,
+                conn.connection_id,
+                get_loop().time() - deadline.started,
+            )
+            return {"statusCode": 504}
 
     async def _started(self) -> bool:
         cycle = self.lifespan
@@ -123,9 +165,8 @@ class WebSocketHandler:
         return False
 
     async def _connect(
-        self, model: WebSocketEvent, event: LambdaEvent, context: LambdaContext, conn: Connection
+        self, base: Scope, event: LambdaEvent, context: LambdaContext, conn: Connection
     ) -> LambdaResponse:
-        base = websocket_scope(connect_request(model, event, context))
         scope = {**base, "extensions": dict(DENIAL_EXTENSION)}
         exchange = WebSocketExchange([CONNECT], None, denial=True)
         error = await self._run(self._with_invocation(scope, event, context, conn), exchange)

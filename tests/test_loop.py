@@ -67,3 +67,23 @@ print(asgi_handler(app, lifespan="off")(event, None)["statusCode"])
         [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "200"
+
+
+def test_the_interpreter_exits_promptly_after_a_sync_endpoint_ran() -> None:
+    # AnyIO stops its worker threads from the root task's done-callback; a loop stopped before
+    # that callback ran left a non-daemon thread that kept the process alive forever.
+    code = """
+import json
+from fastapi import FastAPI
+from asgi_lambda import asgi_handler
+app = FastAPI()
+@app.get("/my/path")
+def sync_endpoint():
+    return {"ok": True}
+event = json.load(open("tests/events/pt-apiGatewayProxyV2Event_GET.json"))
+print(asgi_handler(app, lifespan="off")(event, None)["statusCode"])
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=20, check=True
+    )
+    assert result.stdout.strip() == "200"

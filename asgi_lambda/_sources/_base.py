@@ -233,9 +233,7 @@ HTTP_SCHEMES = frozenset({"http", "https"})
 WEBSOCKET_SCHEMES = frozenset({"http", "https", "ws", "wss"})
 # host[:port]: a DNS name or IPv4 address, or a bracketed IPv6 address; anything else in a Host
 # header (a path, spaces, "a:²") is the client's nonsense and the event's own domain stands in.
-_HOST = re.compile(
-    r"(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?"
-)
+_HOST = re.compile(r"(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
 # Hosts a request can only reach on this machine: emulators (serverless-offline, `serve`, SAM)
 # speak plain http there, so that is the scheme when no proxy said otherwise.
 _LOCAL_HOSTS = re.compile(

@@ -11,9 +11,9 @@ A ``$connect`` event carries the handshake's headers and query string; message a
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from .._request import Request
 from .._response import Response
@@ -42,10 +42,15 @@ class _Identity(BaseModel):
     sourceIp: str | None = None
 
 
+# API Gateway's ids are base64-like ("ZZ3Cbd1XIAMCKHQ="); anything with spaces or control
+# characters would reach log lines and Management API paths.
+ConnectionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/=_.:-]{1,128}$")]
+
+
 class _RequestContext(BaseModel):
     model_config = ConfigDict(extra="ignore", defer_build=True)
     eventType: EventType
-    connectionId: str
+    connectionId: ConnectionId
     routeKey: str | None = None
     stage: str | None = None
     domainName: str | None = None
@@ -85,9 +90,7 @@ def connect_request(model: WebSocketEvent, event: LambdaEvent, context: LambdaCo
     websocket route elsewhere in the app) is used as given.
     """
     headers = header_list(model.multiValueHeaders, model.headers)
-    scheme, server = scheme_and_server(
-        headers, model.requestContext.domainName, WEBSOCKET_SCHEMES
-    )
+    scheme, server = scheme_and_server(headers, model.requestContext.domainName, WEBSOCKET_SCHEMES)
     path, raw_path = split_path(model.path or "/")
     query = model.multiValueQueryStringParameters or model.queryStringParameters
     identity = model.requestContext.identity

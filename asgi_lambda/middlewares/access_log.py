@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 from .._errors import ConfigurationError
+from .._logtext import printable
 from .._middleware import CallNext
 from .._options import Options
 from .._request import Request
@@ -82,15 +83,24 @@ class AccessLog:
         if self.powertools:
             self.logger.set_correlation_id(correlation_id(request))
         start = time.perf_counter()
-        status = 500  # what the client gets if a middleware below lets an exception through
+        # What the client gets if a middleware below lets an exception through: the handler
+        # answers 500 for an Exception; cancellation and exits propagate with no response.
+        status: int | str = 500
         try:
             response = await call_next(request)
             status = response.status
             return response
+        except Exception:
+            raise
+        except BaseException as exc:
+            status = f"{type(exc).__name__}, no response sent"
+            raise
         finally:
             self._log(request, status, (time.perf_counter() - start) * 1000.0, cold_start)
 
-    def _log(self, request: Request, status: int, duration_ms: float, cold_start: bool) -> None:
+    def _log(
+        self, request: Request, status: int | str, duration_ms: float, cold_start: bool
+    ) -> None:
         logger = self.logger
         # With no handler anywhere up the hierarchy an INFO record is built and then dropped
         # (logging's last-resort handler only takes warnings): about 20us per request for
@@ -98,9 +108,10 @@ class AccessLog:
         if not self.powertools and not (logger.isEnabledFor(logging.INFO) and logger.hasHandlers()):
             return
         request_id = getattr(request.context, "aws_request_id", None)
+        method, path = printable(request.method), printable(request.path)
         fields = {
-            "http_method": request.method,
-            "path": request.path,
+            "http_method": method,
+            "path": path,
             "status": status,
             "duration_ms": round(duration_ms, 2),
             "source": request.source,
@@ -108,12 +119,12 @@ class AccessLog:
             "cold_start": cold_start,
         }
         if self.powertools:
-            logger.info(f"{request.method} {request.path} {status}", extra=fields)
+            logger.info(f"{method} {path} {status}", extra=fields)
         else:
             logger.info(
-                '"%s %s" %d %.2fms source=%s request_id=%s',
-                request.method,
-                request.path,
+                '"%s %s" %s %.2fms source=%s request_id=%s',
+                method,
+                path,
                 status,
                 duration_ms,
                 request.source,
