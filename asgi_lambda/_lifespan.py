@@ -9,8 +9,13 @@ States, in the order a cycle moves through them::
 
     NEW -> STARTING -> READY -> (shutdown) -> NEW
                     -> UNSUPPORTED   "auto": the app does not speak lifespan; serve without it
-                    -> FAILED        "auto": the app sent lifespan.startup.failed; answer 500
+                    -> FAILED        "auto": lifespan.startup.failed or a timeout; answer 500
+                                     (503 for a timeout) and retry after a backoff
                     -> NEW           "on": any startup error; retried by the next request
+
+Startup is bounded by ``startup_timeout`` (and by the request's deadline), shutdown by
+``shutdown_timeout``: a lifespan that never answers is cancelled, logged, and, for startup,
+retried later, so it neither hangs a request nor keeps SIGTERM from ending the process.
 """
 
 from __future__ import annotations
@@ -37,6 +42,12 @@ UNSUPPORTED = "unsupported"
 FAILED = "failed"
 STOPPING = "stopping"
 
+# "auto" retries a failed startup after RETRY_BACKOFF seconds, doubling per consecutive
+# failure up to MAX_RETRY_BACKOFF: one database timeout at cold start must not poison the
+# environment, and an outage must not make every request pay a full startup attempt.
+RETRY_BACKOFF = 1.0
+MAX_RETRY_BACKOFF = 30.0
+
 _STARTUP_REPLIES = ("lifespan.startup.complete", "lifespan.startup.failed")
 _SHUTDOWN_REPLIES = ("lifespan.shutdown.complete", "lifespan.shutdown.failed")
 
@@ -49,12 +60,19 @@ class LifespanCycle:
     failure, for the log line of every request answered 500 because of it.
     """
 
-    def __init__(self, app: ASGIApp, mode: str) -> None:
+    def __init__(
+        self, app: ASGIApp, mode: str, startup_timeout: float = 10.0, shutdown_timeout: float = 1.0
+    ) -> None:
         self.app = app
         self.mode = mode
+        self.startup_timeout = startup_timeout
+        self.shutdown_timeout = shutdown_timeout
         self.status = NEW
         self.state: dict[str, Any] = {}
         self.failure = ""
+        self.timed_out = False
+        self.failures = 0  # consecutive failed startups
+        self.retry_at = 0.0
         self.loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._inbox: asyncio.Queue[Message] | None = None
@@ -70,25 +88,51 @@ class LifespanCycle:
         """True when requests may go to the app; the one check a warm request pays."""
         return self.status is READY or self.status is UNSUPPORTED
 
-    async def startup(self) -> bool:
-        """Start the lifespan if it is not running yet; True when requests may go to the app."""
+    async def startup(self, timeout: float | None = None) -> bool:
+        """Start the lifespan if it is not running yet; True when requests may go to the app.
+
+        Waits at most ``timeout`` seconds (``startup_timeout`` if that is shorter).
+        """
+        if self.status is FAILED and asyncio.get_running_loop().time() >= self.retry_at:
+            self.status = NEW
         if self.status is NEW:
             self._begin()
             register(self)
         if self.status is STARTING:  # this request started it, or waits for the one that did
-            await self._started.wait()
+            limit = self.startup_timeout if timeout is None else min(timeout, self.startup_timeout)
+            try:
+                await asyncio.wait_for(self._started.wait(), max(limit, 0.0))
+            except asyncio.TimeoutError:
+                if self.status is STARTING:
+                    self._timed_out(limit)
             if self.status is STARTING:
                 self.status = self._settle()
                 task = self._task
                 if self.status is not READY and task is not None and not task.done():
                     task.cancel()  # it reported failure but lingers: we will not talk to it again
+            if self.status is READY:
+                self.failures = 0
+            elif self.status is FAILED:
+                self.failures += 1
+                backoff = min(RETRY_BACKOFF * 2 ** (self.failures - 1), MAX_RETRY_BACKOFF)
+                self.retry_at = asyncio.get_running_loop().time() + backoff
         return self.serving
+
+    def _timed_out(self, limit: float) -> None:
+        self.failure = f"lifespan startup did not complete within {limit:.3g}s"
+        self.timed_out = True
+        retry = "retried after a backoff" if self.mode == "auto" else "retried next request"
+        logger.error("ASGI %s; cancelled, %s", self.failure, retry)
+        self.status = FAILED if self.mode == "auto" else NEW
+        if self._task is not None:
+            self._task.cancel()
 
     def _begin(self) -> None:
         self.status = STARTING
         self.loop = asyncio.get_running_loop()
         self.state = {}
         self.failure = ""
+        self.timed_out = False
         self._inbox = asyncio.Queue()
         self._started = asyncio.Event()
         self._stopped = asyncio.Event()
@@ -108,7 +152,9 @@ class LifespanCycle:
         if reply is not None:
             self.failure = str(reply.get("message") or "the app sent lifespan.startup.failed")
             if self.mode == "auto":
-                logger.error("ASGI lifespan startup failed: %s", self.failure)
+                logger.error(
+                    "ASGI lifespan startup failed (retried after a backoff): %s", self.failure
+                )
                 return FAILED
             logger.error("ASGI lifespan startup failed (retried next request): %s", self.failure)
             return NEW
@@ -144,7 +190,16 @@ class LifespanCycle:
         if task is not None and inbox is not None and not task.done():
             self._shutdown_sent = True
             inbox.put_nowait({"type": "lifespan.shutdown"})
-            await self._stopped.wait()
+            try:
+                await asyncio.wait_for(self._stopped.wait(), self.shutdown_timeout)
+            except asyncio.TimeoutError:
+                logger.error(
+                    "ASGI lifespan shutdown did not complete within %.3gs: cancelled",
+                    self.shutdown_timeout,
+                )
+                task.cancel()
+                self.status = NEW
+                return
         logger.debug("ASGI lifespan shutdown complete")
         self.status = NEW
 

@@ -9,6 +9,7 @@ The state machine and the SIGTERM/exit hooks live in ``asgi_lambda._lifespan``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from .._lifespan import LifespanCycle
@@ -21,6 +22,18 @@ from .._types import ASGIApp
 logger = logging.getLogger("asgi_lambda.lifespan")
 
 
+def startup_budget(request: Request) -> float | None:
+    """The seconds startup may take for this request: 90% of what its deadline leaves, if any.
+
+    The rest is for answering 503 before the deadline cancels the request itself; a startup that
+    needs more times out and is retried by a later request.
+    """
+    deadline = request.deadline
+    if deadline is None:
+        return None
+    return deadline.remaining(asyncio.get_running_loop().time()) * 0.9
+
+
 class Lifespan:
     """Middleware that makes sure lifespan startup ran, then puts its state in the scope.
 
@@ -29,11 +42,16 @@ class Lifespan:
     """
 
     def __init__(self, app: ASGIApp, options: Options) -> None:
-        self.cycle = LifespanCycle(app, options.lifespan)
+        self.cycle = LifespanCycle(
+            app, options.lifespan, options.startup_timeout, options.shutdown_timeout
+        )
 
     async def __call__(self, request: Request, call_next: CallNext) -> Response:
         cycle = self.cycle
-        if not cycle.serving and not await cycle.startup():
+        if not cycle.serving and not await cycle.startup(startup_budget(request)):
+            if cycle.timed_out:
+                logger.error("answering 503: %s", cycle.failure)
+                return plain_text(503, "Service Unavailable")
             logger.error("answering 500: ASGI lifespan startup failed: %s", cycle.failure)
             return plain_text(500, "Internal Server Error")
         request.scope["state"] = cycle.state.copy()

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from starlette.requests import Request as StarletteRequest
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from asgi_lambda import asgi_handler
+from asgi_lambda import _lifespan, asgi_handler
 from asgi_lambda._lifespan import shutdown_all
 from asgi_lambda._types import Message, Receive, Scope, Send
 from tests.conftest import load_event
@@ -246,7 +247,7 @@ def failing_starlette(attempts: list[int], failures: int) -> Starlette:
     return Starlette(routes=[Route(PATH, endpoint)], lifespan=lifespan)
 
 
-def test_auto_answers_500_for_every_request_after_startup_failed(
+def test_auto_answers_500_for_every_request_until_the_retry_backoff_passed(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     attempts: list[int] = []
@@ -257,10 +258,66 @@ def test_auto_answers_500_for_every_request_after_startup_failed(
 
     assert [(r["statusCode"], r["body"]) for r in responses] == [(500, "Internal Server Error")] * 2
     assert responses[0]["headers"]["content-type"] == "text/plain; charset=utf-8"
-    assert attempts == [1]  # "auto" does not retry
+    assert attempts == [1]  # the next attempt waits for the backoff (1 s)
     answered = [r.getMessage() for r in caplog.records if r.getMessage().startswith("answering")]
     assert len(answered) == 2
     assert all("database unreachable" in message for message in answered)
+
+
+def test_auto_retries_a_failed_startup_after_the_backoff_and_then_serves(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Starlette sends lifespan.startup.failed for any exception, e.g. one database timeout.
+    monkeypatch.setattr(_lifespan, "RETRY_BACKOFF", 0.05)
+    attempts: list[int] = []
+    handler = asgi_handler(failing_starlette(attempts, failures=2))
+    statuses = [invoke(handler)["statusCode"]]
+    time.sleep(0.06)
+    statuses.append(invoke(handler)["statusCode"])
+    statuses.append(invoke(handler)["statusCode"])  # the backoff doubled: 0.1 s
+    time.sleep(0.11)
+    statuses.append(invoke(handler)["statusCode"])
+    assert statuses == [500, 500, 500, 200]
+    assert len(attempts) == 3
+
+
+def hanging_startup(started: list[int]) -> Any:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await plain_http(send)
+            return
+        await receive()
+        started.append(1)
+        if len(started) == 1:
+            await asyncio.sleep(3600)  # a database connect that never answers
+        await send({"type": "lifespan.startup.complete"})
+        await receive()
+
+    return app
+
+
+@pytest.mark.parametrize("mode", ["auto", "on"])
+def test_a_startup_that_never_answers_times_out_with_503_and_is_retried(
+    mode: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(_lifespan, "RETRY_BACKOFF", 0.0)
+    started: list[int] = []
+    handler = asgi_handler(hanging_startup(started), lifespan=mode, startup_timeout=0.2)
+    begin = time.monotonic()
+    first = invoke(handler)
+    took = time.monotonic() - begin
+    assert (first["statusCode"], first["body"]) == (503, "Service Unavailable")
+    assert 0.15 < took < 1
+    assert "did not complete within 0.2s" in caplog.text
+    assert invoke(handler)["statusCode"] == 200
+    assert started == [1, 1]
+
+
+def test_startup_waits_no_longer_than_the_requests_deadline() -> None:
+    handler = asgi_handler(hanging_startup([]), default_timeout=0.3, deadline_margin=0.1)
+    begin = time.monotonic()
+    assert invoke(handler)["statusCode"] == 503
+    assert time.monotonic() - begin < 0.5
 
 
 def test_an_app_that_reports_startup_failed_but_lingers_is_cancelled() -> None:
@@ -424,6 +481,24 @@ def test_sigterm_chains_the_previous_python_handler_and_exit_does_not_repeat_shu
         "exiting normally",
     ]
     assert result.returncode == 0
+
+
+def test_a_hanging_shutdown_does_not_keep_sigterm_from_ending_the_process() -> None:
+    prelude = """
+    import asyncio
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        print("startup", flush=True)
+        yield
+        print("shutdown", flush=True)
+        await asyncio.sleep(3600)
+    """
+    started = time.monotonic()
+    result = run_script(prelude=prelude, action="os.kill(os.getpid(), signal.SIGTERM)")
+    assert time.monotonic() - started < 15
+    assert result.stdout.splitlines() == ["startup", "ok", "shutdown"]
+    assert "shutdown did not complete within 1s" in result.stderr
+    assert result.returncode == -signal.SIGTERM
 
 
 def test_interpreter_exit_runs_shutdown() -> None:
