@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
+import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from .._request import Request
 from .._response import Response
 from .._types import LambdaContext, LambdaEvent, LambdaResponse, RawHeaders
 from ..middlewares.binary import needs_base64
+
+logger = logging.getLogger("asgi_lambda")
 
 HTTP_VERSIONS = {
     "HTTP/1.0": "1.0",
@@ -351,3 +354,25 @@ def case_variants(name: str, count: int) -> list[str]:
                 chars[index] = chars[index].upper()
         variants.append("".join(chars))
     return variants
+
+
+# Every spelling "set-cookie" has (2**9), made once: the n-th cookie goes out under the n-th.
+SET_COOKIE_KEYS = tuple(case_variants("set-cookie", 2**9))
+
+
+def spread_set_cookies(headers: dict[str, str], cookies: list[str], source: str) -> None:
+    """Put each cookie under its own spelling of ``set-cookie`` in a single-value header map.
+
+    Only 512 spellings exist; cookies past those cannot be sent at all, which is logged with
+    their count rather than dropped silently.
+    """
+    if len(cookies) > len(SET_COOKIE_KEYS):
+        logger.warning(
+            "dropping %d of %d set-cookie headers: %s responses with single-value headers "
+            "can carry at most %d",
+            len(cookies) - len(SET_COOKIE_KEYS),
+            len(cookies),
+            source,
+            len(SET_COOKIE_KEYS),
+        )
+    headers.update(zip(SET_COOKIE_KEYS, cookies, strict=False))

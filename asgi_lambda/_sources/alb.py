@@ -20,7 +20,6 @@ from .._types import LambdaContext, LambdaEvent, LambdaResponse
 from ._base import (
     EventSource,
     bad_event,
-    case_variants,
     client_from_forwarded_for,
     decode_body,
     encode_body,
@@ -28,6 +27,7 @@ from ._base import (
     header_list,
     scheme_and_server,
     split_path,
+    spread_set_cookies,
 )
 from ._detect import DESCRIPTIONS
 from ._detect import alb as matches
@@ -109,7 +109,7 @@ def render(response: Response, event: LambdaEvent) -> LambdaResponse:
     headers: dict[str, str] = {}
     for name, values in grouped.items():
         if name == "set-cookie" and len(values) > 1:
-            headers.update(zip(case_variants(name, len(values)), values, strict=True))
+            spread_set_cookies(headers, values, "ALB")
         else:
             headers[name] = ", ".join(values)
     result["headers"] = headers

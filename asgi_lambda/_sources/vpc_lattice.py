@@ -19,7 +19,6 @@ from .._types import LambdaContext, LambdaEvent, LambdaResponse
 from ._base import (
     EventSource,
     bad_event,
-    case_variants,
     client_from_forwarded_for,
     decode_body,
     encode_body,
@@ -28,6 +27,7 @@ from ._base import (
     query_from_multi,
     scheme_and_server,
     split_path,
+    spread_set_cookies,
 )
 from ._detect import DESCRIPTIONS
 from ._detect import vpc_lattice as matches
@@ -36,8 +36,6 @@ LABEL_V1 = "VPC Lattice (version 1)"
 LABEL_V2 = "VPC Lattice (version 2.0)"
 
 STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
-# Every spelling "set-cookie" has (2**9), made once: the n-th cookie goes out under the n-th.
-SET_COOKIE_KEYS = tuple(case_variants("set-cookie", 2**9))
 
 Values = str | list[str] | None
 
@@ -134,7 +132,7 @@ def render(response: Response, event: LambdaEvent) -> LambdaResponse:
     headers: dict[str, str] = {}
     for name, values in grouped.items():
         if name.lower() == "set-cookie" and len(values) > 1:
-            headers.update(zip(SET_COOKIE_KEYS, values, strict=False))
+            spread_set_cookies(headers, values, "VPC Lattice")
         else:
             headers[name] = ", ".join(values)
     body, is_base64 = encode_body(response)

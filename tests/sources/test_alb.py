@@ -371,3 +371,13 @@ def test_any_single_value_header_set_round_trips(headers: dict[str, str]) -> Non
     assert scope["headers"] == [
         (name.encode(), value.encode("latin-1")) for name, value in headers.items()
     ]
+
+
+def test_cookies_past_the_512_spellings_of_set_cookie_are_logged_with_their_count(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    cookies = [(b"set-cookie", f"c{n}=1".encode()) for n in range(600)]
+    response, _ = invoke(load_event(SINGLE), RecordingApp(headers=cookies))
+    sent = [v for k, v in response["headers"].items() if k.lower() == "set-cookie"]
+    assert len(sent) == 512
+    assert "dropping 88 of 600 set-cookie headers: ALB responses" in caplog.text

@@ -311,3 +311,13 @@ def test_any_v2_header_set_round_trips_one_entry_per_value(headers: dict[str, li
     app, _ = run(v2(headers=headers, body=None))  # a body would add content-length
     seen = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in app.scope["headers"]]
     assert seen == [(name, value) for name, vals in headers.items() for value in vals]
+
+
+def test_cookies_past_the_512_spellings_of_set_cookie_are_logged_with_their_count(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    cookies = [(b"set-cookie", f"c{n}=1".encode()) for n in range(600)]
+    _, response = run(v2(), RecordingApp(headers=cookies))
+    sent = [v for k, v in response["headers"].items() if k.lower() == "set-cookie"]
+    assert len(sent) == 512
+    assert "dropping 88 of 600 set-cookie headers: VPC Lattice responses" in caplog.text
