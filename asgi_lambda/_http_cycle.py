@@ -215,17 +215,25 @@ async def run_http_app(app: ASGIApp, request: Request, propagate: bool = False) 
             return exchange.response()  # it had answered; only its after-work was cut short
         log_timeout(request, deadline, "the ASGI app")
         return timeout_response()
-    except Exception:
+    except Exception as exc:
         if exchange.complete:
-            logger.exception("ASGI app raised after its response completed; the response stands")
+            status = exchange.status
+            if status is not None and status >= 500:
+                # Starlette's and FastAPI's ServerErrorMiddleware send their 500, then re-raise.
+                logger.exception("ASGI app raised: its own %d response was sent", status)
+            else:
+                logger.exception("ASGI app raised after its response completed; it stands")
             if propagate:
                 raise
-            return exchange.response()
-        where = "mid-response" if exchange.status is not None else "before responding"
-        logger.exception("ASGI app raised %s: answering 500", where)
-        if propagate:
-            raise
-        return _server_error()
+            response = exchange.response()
+        else:
+            where = "mid-response" if exchange.status is not None else "before responding"
+            logger.exception("ASGI app raised %s: answering 500", where)
+            if propagate:
+                raise
+            response = _server_error()
+        response.error = exc
+        return response
     finally:
         exchange.release_waiter()
     if not exchange.complete:

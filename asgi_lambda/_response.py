@@ -14,12 +14,15 @@ class Response:
     ``headers`` keep the app's order and one entry per value (``set-cookie`` is never merged).
     ``base64`` is the body-encoding decision: None until the binary-detection middleware (or the
     core, if that middleware is off) decides; a middleware may set it to force text or binary.
+    ``error`` is the exception the app raised while serving it (already logged), so tracing
+    can attach it to the trace; None for a normal response.
     """
 
     status: int
     headers: RawHeaders = field(default_factory=list)
     body: bytes = b""
     base64: bool | None = None
+    error: BaseException | None = None
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive), or None."""

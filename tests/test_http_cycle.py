@@ -375,3 +375,21 @@ def test_bytearray_and_memoryview_bodies_and_bytearray_headers_are_accepted() ->
     response = invoke(app)
     assert (response["statusCode"], response["body"]) == (200, "abcd")
     assert response["headers"]["content-type"] == "text/plain"
+
+
+def test_fastapis_own_500_then_reraise_is_logged_as_the_app_error_it_is(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.post("/my/path")
+    async def broken() -> None:
+        raise LookupError("no such thing")
+
+    response = invoke(app)
+    assert (response["statusCode"], response["body"]) == (500, "Internal Server Error")
+    assert "ASGI app raised: its own 500 response was sent" in caplog.text
+    assert "LookupError: no such thing" in caplog.text
+    assert "after its response completed" not in caplog.text

@@ -10,6 +10,7 @@ Only the user's ``Tracer`` object is touched; Powertools is never imported here.
 
 from __future__ import annotations
 
+import traceback
 from typing import Any
 
 from .._errors import ConfigurationError
@@ -50,7 +51,16 @@ class Tracing:
                 put_http_meta("method", request.method)
                 put_http_meta("url", request.path)
             response = await call_next(request)
+            if response.error is not None:
+                _add_exception(subsegment, response.error)
             subsegment.put_annotation("http_status", response.status)
             if put_http_meta is not None:
                 put_http_meta("status", response.status)
             return response
+
+
+def _add_exception(subsegment: Any, error: BaseException) -> None:
+    """Record the app's exception (already answered as a 500) as the subsegment's cause."""
+    add_exception = getattr(subsegment, "add_exception", None)
+    if add_exception is not None:
+        add_exception(error, traceback.extract_tb(error.__traceback__))

@@ -10,6 +10,7 @@ import aws_xray_sdk  # type: ignore[import-untyped]
 import pytest
 from aws_lambda_powertools import Tracer
 from aws_xray_sdk.core.async_recorder import AsyncAWSXRayRecorder  # type: ignore[import-untyped]
+from fastapi import FastAPI
 
 from asgi_lambda import ConfigurationError, asgi_handler
 from asgi_lambda._types import Receive, Scope, Send
@@ -190,3 +191,22 @@ def test_an_exception_let_through_is_recorded_on_the_xray_subsegment(
     assert subsegment["fault"] is True
     assert subsegment["cause"]["exceptions"][0]["type"] == "LookupError"
     assert "http_status" not in subsegment["annotations"]
+
+
+def test_an_app_error_answered_500_is_recorded_as_the_subsegments_cause(
+    recorder: tuple[AsyncAWSXRayRecorder, Emitter],
+) -> None:
+    xray, emitter = recorder
+    app = FastAPI()
+
+    @app.get("/my/path")
+    async def broken() -> None:
+        raise LookupError("no such thing")
+
+    tracer = Tracer(provider=xray, disabled=False, auto_patch=False)
+    assert invoke(asgi_handler(app, lifespan="off", tracer=tracer))["statusCode"] == 500
+    xray.end_segment()
+
+    (subsegment,) = emitted_subsegments(emitter)
+    assert subsegment["annotations"]["http_status"] == 500
+    assert subsegment["cause"]["exceptions"][0]["type"] == "LookupError"
