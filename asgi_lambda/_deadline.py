@@ -65,9 +65,13 @@ class Deadline:
 
 
 def deadline_for(
-    context: LambdaContext, now: float, margin: float, default_timeout: float
+    context: LambdaContext,
+    now: float,
+    margin: float,
+    default_timeout: float,
+    cap: float | None = None,
 ) -> Deadline:
-    """The deadline of an invocation that starts at ``now``.
+    """The deadline of an invocation that starts at ``now``, at most ``cap`` seconds away.
 
     The margin is at most half the time left, so a function with little time left still gives
     its app most of it rather than none.
@@ -77,6 +81,8 @@ def deadline_for(
     if reader is not None:
         with contextlib.suppress(TypeError, ValueError):  # a hand-made context: the default
             remaining = float(reader()) / 1000.0
+    if cap is not None:
+        remaining = min(remaining, cap)
     margin = min(margin, max(remaining, 0.0) / 2.0)
     at = now + remaining - margin
     return Deadline(now, at, at + margin / 2.0)

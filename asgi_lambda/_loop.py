@@ -55,9 +55,17 @@ def run(coroutine: Coroutine[Any, Any, T], deadline: Deadline | None = None) -> 
     task.add_done_callback(_stop)
     if deadline is not None:
         deadline.arm(task)
-    loop.run_forever()
-    if deadline is not None:
-        deadline.disarm()
+    try:
+        loop.run_forever()
+    except BaseException:
+        # KeyboardInterrupt or SystemExit raised in the task leaves run_forever at once: the
+        # task holds it too, and is marked retrieved so it is not reported again at exit.
+        if task.done() and not task.cancelled():
+            task.exception()
+        raise
+    finally:
+        if deadline is not None:
+            deadline.disarm()
     if not task.done():
         if deadline is not None and deadline.expired and loop.time() >= deadline.stop_at:
             _abandon(task)

@@ -32,13 +32,20 @@ from ._sources._base import EventSource, grouped_headers
 from ._sources.websocket import WebSocketEvent, connect_request, message_body, parse_event
 from ._types import ASGIApp, LambdaContext, LambdaEvent, LambdaResponse, Message, Scope
 from ._websocket_cycle import WebSocketExchange, run_websocket_app
-from ._websocket_scope import DENIAL_EXTENSION, dump_scope, load_scope, websocket_scope
+from ._websocket_scope import (
+    CONNECTION_TTL,
+    DENIAL_EXTENSION,
+    dump_scope,
+    load_scope,
+    websocket_scope,
+)
 from .websockets import DEFAULT_DSN, Connection, WebSocketAPI, store_for
 
 logger = logging.getLogger("asgi_lambda")
 
 CONNECT: Message = {"type": "websocket.connect"}
 NO_STATUS_CODE = 1005  # RFC 6455: the close frame carried no status code
+API_GATEWAY_TIMEOUT = 29.0  # seconds API Gateway waits for a WebSocket route's integration
 MAX_APIS = 64  # Management API endpoints (domain and stage pairs) kept per environment
 
 
@@ -88,7 +95,11 @@ class WebSocketHandler:
         )
         options = self.options
         deadline = deadline_for(
-            context, get_loop().time(), options.deadline_margin, options.default_timeout
+            context,
+            get_loop().time(),
+            options.deadline_margin,
+            options.default_timeout,
+            cap=API_GATEWAY_TIMEOUT,  # API Gateway stops waiting then, whatever Lambda allows
         )
         try:
             return run(
@@ -280,10 +291,18 @@ class WebSocketHandler:
         if text is None:
             return None
         try:
-            return load_scope(text)
+            scope = load_scope(text)
         except ValueError as exc:
             logger.error("websocket connection %s: %s: answering 500", conn.connection_id, exc)
             raise _StoreFailed from exc
+        if scope is None:
+            logger.info(
+                "websocket connection %s was stored over %d hours ago: treating it as gone",
+                conn.connection_id,
+                CONNECTION_TTL // 3600,
+            )
+            self._store("forgetting", conn.connection_id, conn.api.forget, conn.connection_id)
+        return scope
 
     async def _run(self, scope: Scope, exchange: WebSocketExchange) -> Exception | None:
         """Run the app; its exception is returned (and logged) so cleanup still happens."""

@@ -9,6 +9,7 @@ stored as latin-1 text, which round-trips any byte exactly; per-invocation keys 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from ._http_cycle import ASGI_INFO
@@ -49,10 +50,17 @@ def websocket_scope(request: Request) -> Scope:
     }
 
 
-def dump_scope(scope: Scope) -> str:
-    """The storable part of ``scope`` as JSON text."""
+# API Gateway closes every WebSocket connection after two hours at most, so a stored scope older
+# than that belongs to a connection whose $disconnect never reached the store (a failed call,
+# a crash): it is treated as gone on every backend.  Redis and DynamoDB also delete it then.
+CONNECTION_TTL = 2 * 60 * 60
+
+
+def dump_scope(scope: Scope, now: float | None = None) -> str:
+    """The storable part of ``scope`` as JSON text, with the time it expires."""
     stored = {
         "v": FORMAT_VERSION,
+        "expires": int((time.time() if now is None else now) + CONNECTION_TTL),
         "http_version": scope["http_version"],
         "scheme": scope["scheme"],
         "path": scope["path"],
@@ -67,14 +75,17 @@ def dump_scope(scope: Scope) -> str:
     return json.dumps(stored, separators=(",", ":"))
 
 
-def load_scope(text: str) -> Scope:
-    """A scope from ``dump_scope`` output; raises ``ValueError`` for anything else."""
+def load_scope(text: str, now: float | None = None) -> Scope | None:
+    """A scope from ``dump_scope`` output, None once expired; ``ValueError`` for anything else."""
     try:
         stored: dict[str, Any] = json.loads(text)
         if not isinstance(stored, dict):
             raise ValueError("stored scope is not a JSON object")
         if stored.get("v") != FORMAT_VERSION:
             raise ValueError(f"unknown stored scope format {stored.get('v')!r}")
+        expires = stored.get("expires")
+        if expires is not None and float(expires) <= (time.time() if now is None else now):
+            return None
         return {
             "type": "websocket",
             "asgi": dict(ASGI_INFO),

@@ -309,6 +309,13 @@ def test_websocket_table_has_the_key_schema_the_store_uses() -> None:
     assert types == {"pk": "S", "sk": "S"}
 
 
+def test_websocket_table_expires_items_on_the_attribute_the_store_writes() -> None:
+    from asgi_lambda._backends.dynamodb import TTL_ATTRIBUTE
+
+    table = _websocket_template()["Resources"]["ConnectionsTable"]["Properties"]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
+
+
 def test_websocket_api_routes_connect_disconnect_and_default_to_the_function() -> None:
     resources = _websocket_template()["Resources"]
     routes = {

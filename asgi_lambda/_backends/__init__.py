@@ -32,9 +32,14 @@ POSTGRES_PASSTHROUGH = frozenset(
         "target_session_attrs",
     }
 )
-POSTGRES_DEFAULT_CONNECT_TIMEOUT = "5"
+# libpq's minimum; with the call timeout below, a frozen server costs a call at most ~6 s.
+POSTGRES_DEFAULT_CONNECT_TIMEOUT = "2"
+POSTGRES_DEFAULT_TIMEOUT = 2.0
 REDIS_DEFAULT_PREFIX = "asgi-lambda:"
-REDIS_DEFAULT_TIMEOUT = 5.0
+# Per socket operation; with one retry a frozen server costs a call at most ~4 s (was 30 s).
+REDIS_DEFAULT_TIMEOUT = 2.0
+# API Gateway closes a connection after 2 hours at most: stored state lives no longer.
+DEFAULT_TTL = 2 * 60 * 60
 POSTGRES_DEFAULT_TABLE = "asgi_lambda"
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,40}")
 # DynamoDB's own rule for table names
@@ -178,7 +183,7 @@ def _redis(dsn: _Dsn) -> ConnectionStore:
     return RedisStore(
         urlunsplit((dsn.scheme, dsn.netloc, f"/{database}", "", "")),
         prefix=prefix,
-        ttl=None if ttl is None else int(_positive_number(dsn, "ttl", ttl, int)),
+        ttl=DEFAULT_TTL if ttl is None else int(_positive_number(dsn, "ttl", ttl, int)),
         timeout=REDIS_DEFAULT_TIMEOUT
         if timeout is None
         else _positive_number(dsn, "timeout", timeout, float),
@@ -188,13 +193,20 @@ def _redis(dsn: _Dsn) -> ConnectionStore:
 def _postgresql(dsn: _Dsn) -> ConnectionStore:
     from .postgresql import PostgresStore
 
-    params = dict(dsn.take(POSTGRES_PASSTHROUGH | {"table"}))
+    params = dict(dsn.take(POSTGRES_PASSTHROUGH | {"table", "timeout"}))
     table = params.pop("table", POSTGRES_DEFAULT_TABLE)
+    timeout = params.pop("timeout", None)
     if not _IDENTIFIER.fullmatch(table):
         raise dsn.fail(f"table must be a plain SQL identifier (letters, digits, _), got {table!r}")
     params.setdefault("connect_timeout", POSTGRES_DEFAULT_CONNECT_TIMEOUT)
     url = urlunsplit(("postgresql", dsn.netloc, dsn.path, urlencode(params), ""))
-    return PostgresStore(url, table=table)
+    return PostgresStore(
+        url,
+        table=table,
+        timeout=POSTGRES_DEFAULT_TIMEOUT
+        if timeout is None
+        else _positive_number(dsn, "timeout", timeout, float),
+    )
 
 
 def _aws_options(dsn: _Dsn, extra: set[str]) -> tuple[dict[str, str], str | None, str | None]:

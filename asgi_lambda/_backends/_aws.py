@@ -13,10 +13,13 @@ from typing import Any
 
 from ._base import BackendUnavailableError
 
-# Fail fast on a backend outage (the invocation answers 500 and Lambda's clock keeps running).
-CONNECT_TIMEOUT = 2
-READ_TIMEOUT = 5
-MAX_ATTEMPTS = 3
+# Fail fast on a backend outage (the invocation answers 500 and Lambda's clock keeps running):
+# one call takes at most MAX_ATTEMPTS * (CONNECT_TIMEOUT + READ_TIMEOUT) plus standard mode's
+# backoff (under 1 s), about 7 s, where botocore's defaults (60 s each) let a frozen endpoint
+# hold a WebSocket $connect for 40 s, past API Gateway's 29 s.
+CONNECT_TIMEOUT = 1
+READ_TIMEOUT = 2
+MAX_ATTEMPTS = 2
 
 
 def untyped(module: str) -> Any:

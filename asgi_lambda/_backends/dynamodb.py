@@ -7,9 +7,13 @@ Single-table design, string keys ``pk`` (partition) and ``sk`` (sort):
 - ``pk=conn#{id}, sk=group#{name}``: the same membership seen from the connection, so ``delete``
   finds every group with one Query on the connection.
 
-The table is created on first use when missing (on-demand billing), unless ``create=false``: a fresh
-deployment works without extra infrastructure, and a table managed by CloudFormation/Terraform is
-used as is.  Reads are strongly consistent, since a message can arrive right after its ``$connect``.
+The table is created on first use when missing (on-demand billing, with DynamoDB's Time to Live
+on ``expires_at``), unless ``create=false``: a fresh deployment works without extra
+infrastructure, and a table managed by CloudFormation/Terraform is used as is (enable TTL on
+``expires_at`` there).  Every item carries ``expires_at`` (epoch seconds, two hours after its
+write): a connection whose ``$disconnect`` never reached the table is deleted by DynamoDB instead
+of lingering forever.  Reads are strongly consistent, since a message can arrive right after its
+``$connect``.
 """
 
 from __future__ import annotations
@@ -26,11 +30,19 @@ T = TypeVar("T")
 BATCH_SIZE = 25  # BatchWriteItem's limit
 DATA_SK = "#data"
 UNPROCESSED_ATTEMPTS = 8
+TTL_ATTRIBUTE = "expires_at"
+TTL_SECONDS = 2 * 60 * 60  # API Gateway closes a connection after two hours at most
+
+
+def _expires_at() -> dict[str, str]:
+    return {"N": str(int(time.time()) + TTL_SECONDS)}
 
 
 def _write_request(kind: str, pk: str, sk: str) -> dict[str, Any]:
     key = {"pk": {"S": pk}, "sk": {"S": sk}}
-    return {kind: {"Item": key} if kind == "PutRequest" else {"Key": key}}
+    if kind == "PutRequest":
+        return {kind: {"Item": {**key, TTL_ATTRIBUTE: _expires_at()}}}
+    return {kind: {"Key": key}}
 
 
 def _batch_write(items: dict[str, Any]) -> Callable[[Any], Any]:
@@ -48,7 +60,12 @@ class DynamoDBStore:
         self._client: Any = None  # botocore DynamoDB client, created on first use
 
     def save(self, connection_id: str, data: str) -> None:
-        item = {"pk": {"S": f"conn#{connection_id}"}, "sk": {"S": DATA_SK}, "data": {"S": data}}
+        item = {
+            "pk": {"S": f"conn#{connection_id}"},
+            "sk": {"S": DATA_SK},
+            "data": {"S": data},
+            TTL_ATTRIBUTE: _expires_at(),
+        }
         self._call(lambda db: db.put_item(TableName=self._table, Item=item))
 
     def load(self, connection_id: str) -> str | None:
@@ -171,6 +188,14 @@ class DynamoDBStore:
         client.get_waiter("table_exists").wait(
             TableName=self._table, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
         )
+        try:
+            client.update_time_to_live(
+                TableName=self._table,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
+            )
+        except ClientError as exc:  # already on (another environment created the table)
+            if exc.response.get("Error", {}).get("Code") != "ValidationException":
+                raise
 
     def _dynamodb(self) -> Any:
         if self._client is None:

@@ -8,11 +8,16 @@ characters, and the backend promises to store any text.
 One connection per store object, in autocommit mode; multi-statement changes run in one transaction.
 A connection that dropped (Lambda froze past the server's idle timeout, failover) is reopened and
 the call retried once; every call is idempotent, so a retry is safe.
+
+Every wait for the server is bounded by ``?timeout=`` seconds (default 2): a server that stops
+answering (frozen, partitioned) leaves the socket open, and TCP keeps it looking alive, so
+without a client-side bound an already-open connection blocked forever.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -25,9 +30,10 @@ T = TypeVar("T")
 
 
 class PostgresStore:
-    def __init__(self, url: str, *, table: str) -> None:
+    def __init__(self, url: str, *, table: str, timeout: float = 2.0) -> None:
         self._url = url
         self._table = table
+        self._timeout = timeout
         self._connection: psycopg.Connection[Any] | None = None
         self._sql: dict[str, Any] = {}
 
@@ -80,9 +86,10 @@ class PostgresStore:
 
     def _connect(self) -> psycopg.Connection[Any]:
         if self._connection is None or self._connection.closed:
-            import psycopg
 
-            connection = psycopg.connect(self._url, autocommit=True)
+            connection = _bounded_connection_class(self._timeout).connect(
+                self._url, autocommit=True
+            )
             try:
                 self._create_tables(connection)
             except BaseException:
@@ -122,3 +129,21 @@ class PostgresStore:
             # another process may create it between our IF NOT EXISTS check and our insert
             with contextlib.suppress(psycopg.errors.UniqueViolation):
                 db.execute(sql.SQL(text).format(**names))
+
+
+@functools.cache
+def _bounded_connection_class(timeout: float) -> Any:
+    """A psycopg ``Connection`` class whose every wait on the server gives up after ``timeout``.
+
+    psycopg's ``Connection.wait`` takes a timeout (raising ``OperationalError``, which ``_run``
+    handles) but its query methods never pass one; this passes ours.  One class per timeout.
+    """
+    import psycopg
+
+    bound = timeout
+
+    class BoundedConnection(psycopg.Connection[Any]):
+        def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+            return super().wait(gen, interval, bound if timeout is None else timeout)
+
+    return BoundedConnection

@@ -3,9 +3,9 @@
 Keys, all under ``prefix`` (default ``asgi-lambda:``) so one server can host several apps:
 ``{prefix}conn:{id}`` a string with the connection's data; ``{prefix}group:{name}`` a set of
 connection ids; ``{prefix}groups:{id}`` the set of groups a connection joined, so ``delete`` can
-leave every one without scanning.  With ``?ttl=seconds`` each of them expires that long after its
-last write: a bound on how long a connection whose ``$disconnect`` never ran lingers (API Gateway
-closes any connection after two hours, so ``ttl=7200`` is a natural choice).
+leave every one without scanning.  Each of them expires ``?ttl=`` seconds (default 7200) after
+its last write: a bound on how long a connection whose ``$disconnect`` never ran lingers (API
+Gateway closes any connection after two hours).
 
 redis-py reconnects by itself; a few quick retries cover a connection dropped while Lambda was
 frozen.
@@ -19,7 +19,7 @@ from typing import Any
 
 from ._base import BackendUnavailableError
 
-RETRIES = 2
+RETRIES = 1  # with the dsn's timeout (default 2 s) per attempt: a frozen server costs ~4 s
 BACKOFF_BASE = 0.05
 BACKOFF_CAP = 0.5
 

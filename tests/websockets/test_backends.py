@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,7 +26,7 @@ PERSISTENT = [name for name in BACKENDS if name != "memory"]
 CLIENT_FACTORIES: dict[str, tuple[str, str | None, str]] = {
     "sqlite": ("sqlite3", None, "connect"),
     "redis": ("redis", "Redis", "from_url"),
-    "postgresql": ("psycopg", None, "connect"),
+    "postgresql": ("psycopg", "Connection", "connect"),
     "dynamodb": ("boto3.session", "Session", "client"),
     "s3": ("boto3.session", "Session", "client"),
 }
@@ -364,6 +365,44 @@ def test_redis_ttl_applies_to_every_key(redis_url: str) -> None:
             client.delete(*ttls)
     assert sorted(ttls) == [f"{prefix}conn:conn-1", f"{prefix}group:room", f"{prefix}groups:conn-1"]
     assert all(0 < ttl <= 300 for ttl in ttls.values())
+
+
+def test_redis_keys_expire_after_two_hours_by_default(redis_url: str) -> None:
+    import redis
+
+    prefix = _unique("asgi-lambda-test:")
+    store = backend_from_dsn(f"{redis_url}?prefix={prefix}")
+    try:
+        store.save("conn-1", "x")
+    finally:
+        store.close()
+    with redis.Redis.from_url(redis_url, decode_responses=True) as client:
+        ttl = client.ttl(f"{prefix}conn:conn-1")
+        client.delete(f"{prefix}conn:conn-1")
+    assert 7100 < ttl <= 7200
+
+
+def test_dynamodb_items_carry_expires_at_and_the_created_table_expires_them(
+    moto_endpoint: str,
+) -> None:
+    boto3: Any = importlib.import_module("boto3")
+    table = _unique("ttl-")
+    store = backend_from_dsn(f"dynamodb://{table}?region=us-east-1&endpoint_url={moto_endpoint}")
+    try:
+        store.save("conn-1", "x")
+        store.join("room", "conn-1")
+    finally:
+        store.close()
+    client = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=moto_endpoint)
+    try:
+        ttl = client.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
+        items = client.scan(TableName=table)["Items"]
+    finally:
+        client.close()
+    assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "expires_at")
+    assert len(items) == 3
+    now = time.time()
+    assert all(7100 < int(item["expires_at"]["N"]) - now <= 7200 for item in items)
 
 
 def test_dynamodb_without_create_reports_a_missing_table(moto_endpoint: str) -> None:

@@ -1,0 +1,84 @@
+"""A backend that stops answering still lets every WebSocket invocation answer inside 29 s.
+
+Measured before the bounds: a frozen Redis held ``$connect`` for 30.6 s, DynamoDB 40 s, S3 44 s
+(botocore's 60 s timeouts and retries), and an already-open PostgreSQL connection forever.  The
+real server sits behind a proxy that freezes (open sockets, nothing answered), as a stopped
+process or a partition looks to a client.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from asgi_lambda import asgi_handler
+from asgi_lambda._types import Receive, Scope, Send
+from tests.websockets.conftest import connect_event
+from tests.websockets.freezable_proxy import FreezableProxy
+
+# API Gateway gives up on an integration after 29 s; answering well inside it leaves room.
+ANSWER_WITHIN = 12.0
+
+
+async def accepting_app(scope: Scope, receive: Receive, send: Send) -> None:
+    await receive()
+    await send({"type": "websocket.accept"})
+
+
+@pytest.fixture
+def proxy_to(request: pytest.FixtureRequest) -> Iterator[Any]:
+    proxies: list[FreezableProxy] = []
+
+    def make(url: str) -> FreezableProxy:
+        parts = urlsplit(url)
+        proxies.append(FreezableProxy(parts.hostname or "127.0.0.1", parts.port or 0))
+        return proxies[-1]
+
+    yield make
+    for proxy in proxies:
+        proxy.close()
+
+
+def _dsn(backend: str, proxy_to: Any, request: pytest.FixtureRequest) -> tuple[str, Any]:
+    name = f"frozen{uuid.uuid4().hex[:12]}"
+    if backend == "redis":
+        proxy = proxy_to(request.getfixturevalue("redis_url"))
+        return f"redis://127.0.0.1:{proxy.port}/0?prefix={name}:", proxy
+    if backend == "postgresql":
+        proxy = proxy_to(request.getfixturevalue("postgres_url"))
+        return f"postgresql://postgres@127.0.0.1:{proxy.port}/postgres?table={name}", proxy
+    moto = request.getfixturevalue("moto_endpoint")
+    proxy = proxy_to(moto)
+    endpoint = f"http://127.0.0.1:{proxy.port}"
+    if backend == "dynamodb":
+        return f"dynamodb://{name}?region=us-east-1&endpoint_url={endpoint}", proxy
+    boto3: Any = importlib.import_module("boto3")
+    client = boto3.client("s3", region_name="us-east-1", endpoint_url=moto)
+    client.create_bucket(Bucket=name)
+    client.close()
+    return f"s3://{name}/ws?region=us-east-1&endpoint_url={endpoint}", proxy
+
+
+@pytest.mark.parametrize("backend", ["redis", "postgresql", "dynamodb", "s3"])
+def test_connect_answers_500_well_inside_29_s_when_the_backend_freezes(
+    backend: str, proxy_to: Any, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dsn, proxy = _dsn(backend, proxy_to, request)
+    moto = request.getfixturevalue("moto_endpoint")
+    handler = asgi_handler(accepting_app, lifespan="off", dsn=dsn, api_gateway_endpoint_url=moto)
+    # a working connection first: the frozen one below is already open (pooled, kept alive)
+    assert handler(connect_event("conn-before"), None) == {"statusCode": 200}
+    proxy.freeze()
+    start = time.monotonic()
+    answer = handler(connect_event("conn-frozen"), None)
+    took = time.monotonic() - start
+    with capsys.disabled():
+        print(f"\n{backend} frozen: $connect answered {answer} in {took:.1f} s")
+    assert answer == {"statusCode": 500}
+    assert took < ANSWER_WITHIN
