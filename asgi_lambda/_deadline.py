@@ -8,7 +8,11 @@ cancellation into a 504 that the middlewares see as an ordinary response.  At ``
 the margin later, whatever still runs (an app that swallowed the cancellation) is abandoned by
 ``_loop.run``, so the invocation still answers before Lambda's own deadline.
 
-One timer per invocation, armed when the task starts and disarmed when it ends.
+No timer is created per invocation: a scheduled-then-cancelled timer per invocation cost about
+4 us (bench case 1a: 21 -> 27 us), as cancelled handles pile up in the loop's heap.  One watchdog
+timer per loop serves every invocation instead.  Each invocation's deadline is later than the
+last one's (time moves on), so it usually just becomes the watchdog's current deadline; when the
+timer fires early for it, it re-arms itself once at that deadline.
 """
 
 from __future__ import annotations
@@ -37,16 +41,22 @@ class Deadline:
         """Seconds left before the app is cancelled (negative once it was)."""
         return self.at - now
 
-    def arm(self, task: asyncio.Task[Any]) -> None:
+    def arm(self, task: asyncio.Task[Any], loop: asyncio.AbstractEventLoop) -> None:
         self._task = task
-        self._handle = task.get_loop().call_at(self.at, self._expire)
+        watchdog = _watchdog
+        if watchdog is None or watchdog.loop is not loop:
+            watchdog = _new_watchdog(loop)
+        watchdog.watch(self)
 
     def disarm(self) -> None:
-        if self._handle is not None:
+        watchdog = _watchdog
+        if watchdog is not None and watchdog.current is self:
+            watchdog.current = None
+        if self._handle is not None:  # the last-resort stop, scheduled only once expired
             self._handle.cancel()
             self._handle = None
 
-    def _expire(self) -> None:
+    def expire(self) -> None:
         task = self._task
         if task is None or task.done():
             return
@@ -62,6 +72,48 @@ class Deadline:
         uncancel = getattr(task, "uncancel", None)  # Python 3.11+; 3.10 does not count cancels
         if uncancel is not None:
             uncancel()
+
+
+class _Watchdog:
+    """The one timer of a loop, watching the current invocation's deadline."""
+
+    __slots__ = ("loop", "current", "handle", "when")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.current: Deadline | None = None
+        self.handle: asyncio.TimerHandle | None = None
+        self.when = float("inf")
+
+    def watch(self, deadline: Deadline) -> None:
+        self.current = deadline
+        if deadline.at < self.when:  # earlier than the timer: rare (a shorter timeout)
+            if self.handle is not None:
+                self.handle.cancel()
+            self.handle = self.loop.call_at(deadline.at, self._fire)
+            self.when = deadline.at
+
+    def _fire(self) -> None:
+        self.handle, self.when = None, float("inf")
+        deadline = self.current
+        if deadline is None:
+            return
+        if self.loop.time() >= deadline.at:
+            deadline.expire()
+        else:
+            self.watch(deadline)
+
+
+# The adapter runs one loop; a new loop (the old one was closed) gets a watchdog of its own.
+_watchdog: _Watchdog | None = None
+
+
+def _new_watchdog(loop: asyncio.AbstractEventLoop) -> _Watchdog:
+    global _watchdog
+    if _watchdog is not None and _watchdog.handle is not None:
+        _watchdog.handle.cancel()
+    _watchdog = _Watchdog(loop)
+    return _watchdog
 
 
 def deadline_for(

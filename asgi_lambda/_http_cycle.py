@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Iterable
 
 from ._deadline import Deadline
@@ -140,22 +139,20 @@ class InvalidResponseError(TypeError):
     """The app sent a response message the ASGI spec does not allow; the client gets a 500."""
 
 
-# CR and LF would let a value start a header of its own (response splitting); NUL ends C strings.
-_FORBIDDEN_IN_HEADERS = re.compile(rb"[\r\n\x00]")
 
 
 def _response_headers(headers: Iterable[Iterable[bytes]]) -> RawHeaders:
     """The app's headers as a list of our own: names lower-case, names and values ``bytes``.
 
-    Checked as the ASGI spec types them: byte strings (a ``bytearray`` is copied), no CR, LF or
-    NUL.  ``bytes(5)`` would have turned an int value into five NUL bytes.  Always a new list (a
+    Checked as the ASGI spec types them: byte strings (a ``bytearray`` is copied), no CR or LF
+    (they would let a value start a header of its own: response splitting) and no NUL.
+    ``bytes(5)`` would have turned an int value into five NUL bytes.  Always a new list (a
     middleware may change it; apps often send a constant one), but the names and values are
     copied only when they need it: most apps already send lower-case bytes, and a ``lower()``
     and two ``bytes()`` per header were a sixth of the exchange.
     """
     result: RawHeaders = []
     append = result.append
-    forbidden = _FORBIDDEN_IN_HEADERS.search
     for name, value in headers:
         if type(name) is not bytes:
             name = _as_bytes(name, "name", name)
@@ -163,7 +160,16 @@ def _response_headers(headers: Iterable[Iterable[bytes]]) -> RawHeaders:
             name = name.lower()
         if type(value) is not bytes:
             value = _as_bytes(value, "value", name)
-        if forbidden(name) or forbidden(value) or not name:
+        # Three "in" scans of a short value beat one regex search by about 3x.
+        if (
+            b"\n" in value
+            or b"\r" in value
+            or b"\x00" in value
+            or b"\n" in name
+            or b"\r" in name
+            or b"\x00" in name
+            or not name
+        ):
             raise InvalidResponseError(
                 f"ASGI response header {name[:64]!r} has an empty name or a CR, LF or NUL "
                 "in its name or value"

@@ -54,7 +54,7 @@ def run(coroutine: Coroutine[Any, Any, T], deadline: Deadline | None = None) -> 
     task = loop.create_task(coroutine)
     task.add_done_callback(_stop)
     if deadline is not None:
-        deadline.arm(task)
+        deadline.arm(task, loop)
     try:
         loop.run_forever()
     except BaseException:

@@ -179,16 +179,20 @@ def _add_headers(
     """Append ``source``'s values to ``headers`` (cookies to ``cookies``); the names it had."""
     append = headers.append
     seen: set[bytes] = set()
+    see = seen.add
+    names = _header_names
     for name, values in source.items():
         if values is None:
             continue
-        key = _key(name)
-        seen.add(key)
+        key = names.get(name)  # _key, inlined: a call per header was a tenth of this loop
+        if key is None:
+            key = _key(name)
+        see(key)
         if key == b"cookie":
             cookies.extend((values,) if isinstance(values, str) else values)
             continue
         for value in (values,) if isinstance(values, str) else values:
-            try:  # header_bytes, inlined: a call per value was a tenth of this loop's cost
+            try:  # header_bytes, inlined likewise
                 append((key, value.encode("latin-1")))
             except UnicodeEncodeError:
                 append((key, value.encode("utf-8")))
@@ -265,16 +269,38 @@ def scheme_and_server(
         elif key == b"x-forwarded-port" and port_value is None:
             port_value = value
     host = host_value.decode("latin-1") if host_value else None
-    if host is not None and not _HOST.fullmatch(host):
+    if host is not None and _host_kind(host) is None:
         host = None
     host = host or fallback_host
     scheme = proto.decode("latin-1").split(",")[0].strip().lower() if proto else None
     if scheme not in schemes:
-        scheme = "http" if host and _LOCAL_HOSTS.fullmatch(host) else "https"
+        scheme = "http" if host and _host_kind(host) == "local" else "https"
     if not host:
         return scheme, None
     port_header = port_value.decode("latin-1") if port_value else None
     return scheme, server_address(host, port_header, scheme)
+
+
+def _host_kind(host: str) -> str | None:
+    """``"local"``, ``"remote"``, or None for a value that is not ``host[:port]``; cached.
+
+    Clients send the same few hosts (the API's own domain), so each is checked once per process;
+    the size bound keeps a client that invents hosts from growing the cache without end.
+    """
+    kind = _host_kinds.get(host, _UNKNOWN)
+    if kind is _UNKNOWN:
+        if not _HOST.fullmatch(host):
+            kind = None
+        else:
+            kind = "local" if _LOCAL_HOSTS.fullmatch(host) else "remote"
+        if len(_host_kinds) < HOST_CACHE_SIZE:
+            _host_kinds[host] = kind
+    return kind  # type: ignore[return-value]
+
+
+HOST_CACHE_SIZE = 256
+_UNKNOWN = object()
+_host_kinds: dict[str, object] = {}
 
 
 def server_address(host: str, port_header: str | None, scheme: str) -> tuple[str, int]:
@@ -317,11 +343,19 @@ def client_from_forwarded_for(headers: RawHeaders) -> tuple[str, int] | None:
     if not found:
         return None
     entry = found.decode("latin-1").rsplit(",", 1)[-1].strip()
+    if _IPV4.fullmatch(entry):  # the common case, without ipaddress's per-octet parsing
+        return entry, 0
+    if ":" not in entry:
+        return None
     try:
-        ipaddress.ip_address(entry)
+        ipaddress.IPv6Address(entry)
     except ValueError:
         return None
     return entry, 0
+
+
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
 
 
 def http_version(protocol: str | None) -> str:
