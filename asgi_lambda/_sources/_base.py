@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlencode
 from pydantic import ValidationError
 
 from .._errors import BadRequestError
+from .._logtext import printable
 from .._request import Request
 from .._response import Response
 from .._types import LambdaContext, LambdaEvent, LambdaResponse, RawHeaders
@@ -64,7 +65,9 @@ MAX_LOCATION_PART = 64
 
 
 def _shortened(text: str) -> str:
-    return text if len(text) <= MAX_LOCATION_PART else text[: MAX_LOCATION_PART - 3] + "..."
+    """A location part (often a client's header name) short, and safe to log: escaped."""
+    text = text if len(text) <= MAX_LOCATION_PART else text[: MAX_LOCATION_PART - 3] + "..."
+    return printable(text)
 
 
 def decode_body(body: str | None, is_base64: bool) -> bytes:

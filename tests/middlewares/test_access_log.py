@@ -276,3 +276,33 @@ def test_a_record_is_built_once_a_handler_is_attached() -> None:
     handler = asgi_handler(app_answering(200), lifespan="off", logger=isolated)
     handler(load_event("pt-apiGatewayProxyV2Event_GET"), None)
     assert '"GET /my/path" 200' in stream.getvalue()
+
+
+def test_control_characters_in_the_path_and_method_cannot_forge_a_log_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    event = load_event("pt-apiGatewayProxyV2Event_GET")
+    event["rawPath"] = "/a%0d%0aGET /admin 200"  # decoded to CR LF in the scope's path
+    event["requestContext"]["http"]["method"] = "GET\r\nPOST"
+    handler = asgi_handler(app_answering(200), lifespan="off")
+    with caplog.at_level(logging.INFO, "asgi_lambda.access"):
+        handler(event, None)
+    (record,) = [r for r in caplog.records if r.name == "asgi_lambda.access"]
+    message = record.getMessage()
+    assert "\r" not in message and "\n" not in message
+    assert message.startswith('"GET\\r\\nPOST /a\\r\\nGET /admin 200" 200 ')
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, SystemExit])
+def test_a_propagated_interrupt_is_logged_as_such_not_as_a_500(
+    error: type[BaseException], caplog: pytest.LogCaptureFixture
+) -> None:
+    async def interrupted(scope: Scope, receive: Receive, send: Send) -> None:
+        raise error
+
+    handler = asgi_handler(interrupted, lifespan="off")
+    with caplog.at_level(logging.INFO, "asgi_lambda.access"), pytest.raises(error):
+        handler(load_event("pt-apiGatewayProxyV2Event_GET"), None)
+    (record,) = [r for r in caplog.records if r.name == "asgi_lambda.access"]
+    assert f"{error.__name__}, no response sent" in record.getMessage()
+    assert " 500 " not in record.getMessage()

@@ -284,3 +284,15 @@ def test_fast_field_check_takes_a_plain_event_with_the_models_values() -> None:
     fast = http_api_v2._plain_fields(event)
     assert fast is not None
     assert fast == http_api_v2._validated_fields(event)
+
+
+def test_a_bad_header_name_with_control_characters_is_escaped_in_the_400_and_its_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    event = load_event(V2)
+    event["headers"]["x\r\nforged: line"] = 5  # not a string: a 400 naming the field
+    _, response = run(event)
+    assert response["statusCode"] == 400
+    assert "\r\n" not in response["body"]
+    assert "x\\r\\nforged" in response["body"]
+    assert "\r" not in caplog.text
