@@ -5,16 +5,24 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Protocol, overload
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, overload
 
 from ._asgi_app import as_asgi3
 from ._deadline import Deadline, deadline_for
 from ._errors import BadRequestError
 from ._http_cycle import log_timeout, run_http_app, timeout_response
 from ._loop import DeadlineExceededError, get_loop, run
-from ._middleware import CallNext, compose
-from ._options import Options, build_options
+from ._middleware import CallNext, Middleware, compose
+from ._options import (
+    CompressionMode,
+    LifespanMode,
+    LogLevel,
+    Options,
+    build_options,
+    check_app,
+    unknown_option,
+)
 from ._request import Request
 from ._response import Response, plain_text
 from ._sources import detect
@@ -140,15 +148,98 @@ def _parsed(source: EventSource, event: LambdaEvent, context: LambdaContext) -> 
         ) from None
 
 
-def asgi_handler(app: Any, **options: Any) -> LambdaHandler:
+def asgi_handler(
+    app: Any,
+    *,
+    lifespan: LifespanMode = "auto",
+    api_gateway_base_path: str = "/",
+    strip_stage_path: bool = False,
+    text_mime_types: Collection[str] = (),
+    exclude_headers: Collection[str] = (),
+    compression: CompressionMode = "auto",
+    compression_min_size: int = 500,
+    compress_edge_responses: bool = False,
+    log_level: LogLevel | int = "info",
+    access_log: bool = True,
+    middlewares: Sequence[Middleware] = (),
+    propagate_exceptions: bool = False,
+    fail_on_status: Collection[int | str] = (),
+    dsn: str | None = None,
+    api_gateway_endpoint_url: str | None = None,
+    api_gateway_region_name: str | None = None,
+    logger: Any = None,
+    tracer: Any = None,
+    metrics: Any = None,
+    deadline_margin: float = 0.5,
+    default_timeout: float = 30.0,
+    startup_timeout: float = 10.0,
+    shutdown_timeout: float = 1.0,
+    **unknown: NoReturn,
+) -> LambdaHandler:
     """Wrap an ASGI app into a Lambda handler.
 
     Use the result as the handler itself (``handler = asgi_handler(app)``) or as a decorator over a
     function ``(event, context)`` that runs first: if it returns anything but None, that answers
-    the invocation; if it returns None, the event goes to the app.  Options are checked here and a
-    bad one raises ``ConfigurationError`` naming it.  See docs/api.md for every option.
+    the invocation; if it returns None, the event goes to the app.
+
+    Arguments:
+        app: an ASGI 3 app (``async def app(scope, receive, send)``) or an ASGI 2 one.
+        lifespan: ``"auto"``, ``"on"`` or ``"off"`` (docs/lifespan.md).
+        api_gateway_base_path: the prefix the app is mounted at, set as ``root_path``.
+        strip_stage_path: on the default execute-api host, the stage joins ``root_path``.
+        text_mime_types: content-types sent as text, added to the defaults.
+        exclude_headers: response headers removed on every source.
+        compression: ``"auto"`` (where the front door decodes base64), True or False.
+        compression_min_size: smallest body compressed, in bytes.
+        compress_edge_responses: also compress Lambda@Edge responses under ``"auto"``.
+        log_level: level of the ``asgi_lambda`` loggers.
+        access_log: one log line per request.
+        middlewares: ``async (request, call_next) -> Response`` callables, outermost first.
+        propagate_exceptions: let app exceptions fail the invocation instead of answering 500.
+        fail_on_status: statuses (``503``, ``"5xx"``) that fail the invocation after rendering.
+        dsn: the WebSocket connection store (docs/websocket-backends.md).
+        api_gateway_endpoint_url: the WebSocket Management API endpoint.
+        api_gateway_region_name: its signing region.
+        logger, tracer, metrics: Powertools ``Logger``, ``Tracer`` and ``Metrics`` objects.
+        deadline_margin: seconds before Lambda's deadline at which the app is cancelled (504).
+        default_timeout: an invocation's time limit when there is no Lambda context.
+        startup_timeout: seconds lifespan startup may take (503 and a later retry past it).
+        shutdown_timeout: seconds lifespan shutdown may take before it is cancelled.
+
+    Raises:
+        ConfigurationError: an option is unknown or has a bad value, or ``app`` is not an ASGI
+            app (``None``, a WSGI app, a Lambda handler passed to ``@asgi_handler`` without
+            parentheses).  See docs/api.md.
     """
-    adapter = Adapter(app, build_options(**options))
+    if unknown:
+        raise unknown_option(next(iter(unknown)))
+    check_app(app)
+    options = build_options(
+        lifespan=lifespan,
+        api_gateway_base_path=api_gateway_base_path,
+        strip_stage_path=strip_stage_path,
+        text_mime_types=text_mime_types,
+        exclude_headers=exclude_headers,
+        compression=compression,
+        compression_min_size=compression_min_size,
+        compress_edge_responses=compress_edge_responses,
+        log_level=log_level,
+        access_log=access_log,
+        middlewares=middlewares,
+        propagate_exceptions=propagate_exceptions,
+        fail_on_status=fail_on_status,
+        dsn=dsn,
+        api_gateway_endpoint_url=api_gateway_endpoint_url,
+        api_gateway_region_name=api_gateway_region_name,
+        logger=logger,
+        tracer=tracer,
+        metrics=metrics,
+        deadline_margin=deadline_margin,
+        default_timeout=default_timeout,
+        startup_timeout=startup_timeout,
+        shutdown_timeout=shutdown_timeout,
+    )
+    adapter = Adapter(app, options)
 
     def handler(event: Any, context: Any = _NO_CONTEXT) -> Any:
         if context is _NO_CONTEXT:

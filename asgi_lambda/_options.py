@@ -6,6 +6,8 @@ Names follow Mangum's where Mangum has the option, so migration is a rename.  Ev
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +18,7 @@ from ._middleware import Middleware
 
 LifespanMode = Literal["auto", "on", "off"]
 CompressionMode = bool | Literal["auto"]
+LogLevel = Literal["critical", "error", "warning", "info", "debug"]
 LIFESPAN_MODES = ("auto", "on", "off")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
@@ -47,12 +50,47 @@ class Options:
     shutdown_timeout: float = 1.0
 
 
+def unknown_option(name: str) -> ConfigurationError:
+    """The error for an option name ``asgi_handler`` does not have, with a near miss if any."""
+    known = list(Options.__dataclass_fields__)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else f"; known options: {', '.join(known)}"
+    return ConfigurationError(f"unknown option {name!r}{hint}")
+
+
+def check_app(app: Any) -> None:
+    """Refuse, with what to do instead, things that are not ASGI apps (checked once, here)."""
+    if app is None:
+        raise ConfigurationError("asgi_handler(app): app is None; pass your ASGI application")
+    if inspect.isfunction(app) and not inspect.iscoroutinefunction(app):
+        names = [
+            p.name
+            for p in inspect.signature(app).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+        if names[:2] == ["event", "context"]:
+            raise ConfigurationError(
+                f"asgi_handler got the Lambda handler {app.__name__!r} instead of an ASGI app: "
+                "use the decorator with the app, @asgi_handler(app), not bare @asgi_handler"
+            )
+        if len(names) == 2:
+            raise ConfigurationError(
+                f"{app.__name__!r} takes two arguments ({', '.join(names)}): that is a WSGI app, "
+                "not an ASGI one. Wrap it first, e.g. a2wsgi.WSGIMiddleware(app) or "
+                "asgiref.wsgi.WsgiToAsgi(app)"
+            )
+    if not callable(app):
+        raise ConfigurationError(
+            f"asgi_handler(app): {app!r} is not callable; pass your ASGI application"
+        )
+
+
 def build_options(**values: Any) -> Options:
     """Validate keyword options into an ``Options``; unknown names are errors too."""
     known = Options.__dataclass_fields__
     for name in values:
         if name not in known:
-            raise ConfigurationError(f"unknown option {name!r}; known options: {', '.join(known)}")
+            raise unknown_option(name)
     checked = dict(values)
     if "lifespan" in values and values["lifespan"] not in LIFESPAN_MODES:
         raise ConfigurationError(
@@ -95,6 +133,10 @@ def build_options(**values: Any) -> Options:
     for name in ("dsn", "api_gateway_endpoint_url", "api_gateway_region_name"):
         if values.get(name) is not None and not isinstance(values[name], str):
             raise ConfigurationError(f"option {name!r} must be a string, not {values[name]!r}")
+    if values.get("dsn") is not None:
+        from ._backends import backend_from_dsn  # parses and checks; connects to nothing
+
+        backend_from_dsn(values["dsn"]).close()
     return Options(**checked)
 
 
@@ -136,12 +178,38 @@ def _middlewares(value: Any) -> tuple[Middleware, ...]:
     if not isinstance(value, Sequence) or isinstance(value, str):
         raise ConfigurationError(f"option 'middlewares' must be a list, not {value!r}")
     for item in value:
-        if not callable(item):
+        problem = _middleware_problem(item)
+        if problem:
             raise ConfigurationError(
-                f"option 'middlewares' must contain async callables (request, call_next), "
-                f"not {item!r}"
+                f"option 'middlewares' has {item!r}, which {problem}: a middleware is "
+                "`async def middleware(request, call_next) -> Response` (docs/middlewares.md)"
             )
     return tuple(value)
+
+
+def _middleware_problem(item: Any) -> str:
+    """Why ``item`` cannot be a middleware, or "" if it looks like one."""
+    if not callable(item):
+        return "is not callable"
+    function = item if inspect.isfunction(item) or inspect.ismethod(item) else item.__call__
+    try:
+        parameters = inspect.signature(item).parameters.values()
+    except (TypeError, ValueError):
+        return ""  # a builtin or C callable: nothing to check
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    variadic = any(p.kind is p.VAR_POSITIONAL for p in parameters)
+    required = [p for p in positional if p.default is p.empty]
+    if not variadic and (len(positional) < 2 or len(required) > 2):
+        return f"takes {len(positional)} positional argument(s) instead of 2"
+    if not inspect.iscoroutinefunction(function) and not _returns_awaitable(function):
+        return "is not async"
+    return ""
+
+
+def _returns_awaitable(function: Any) -> bool:
+    """Plain functions that hand back an awaitable (as ``functools.partial`` of one) pass."""
+    wrapped = getattr(function, "func", None)
+    return wrapped is not None and inspect.iscoroutinefunction(wrapped)
 
 
 def _statuses(value: Any) -> frozenset[int]:
