@@ -5,6 +5,7 @@ from ._handler import InvocationFailedError, asgi_handler
 from ._middleware import CallNext, Middleware
 from ._request import Request
 from ._response import Response
+from ._version import __version__
 
 __all__ = [
     "BadRequestError",
@@ -16,5 +17,6 @@ __all__ = [
     "Request",
     "Response",
     "UnknownEventError",
+    "__version__",
     "asgi_handler",
 ]

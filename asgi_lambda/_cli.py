@@ -1,37 +1,96 @@
 """``asgi-lambda``: invoke an app with a sample or saved event, or print a sample event.
 
     asgi-lambda invoke examples.app:app --event http-api-v2 --method POST --path /items --body '{}'
-    asgi-lambda invoke examples.app:app --event saved-event.json
+    asgi-lambda invoke examples.app:handler --event saved-event.json
+    cat event.json | asgi-lambda invoke examples.app:handler --event - | jq .statusCode
     asgi-lambda event alb
 
-The same handler code path as in Lambda runs, so what it prints is what Lambda would return.
+The same handler code path as in Lambda runs, with a Lambda context like Lambda's own, so what
+it prints is what Lambda would return.  Standard output carries only the JSON answer; the app's
+logs and prints go to standard error.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
+import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from ._context import LambdaContext, context_from_file
 from ._errors import ConfigurationError, EventError
 from ._handler import asgi_handler
 from ._samples import SAMPLES, sample_event
+from ._version import __version__
 
 
-def load_app(target: str) -> Any:
+class CommandError(Exception):
+    """A mistake on the command line, reported as one line on stderr (exit status 2)."""
+
+
+def load_target(target: str) -> Any:
     """``module:attribute`` (dotted attributes allowed), importable from the working directory."""
     module_name, _, attribute = target.partition(":")
     if not module_name or not attribute:
-        raise SystemExit(f"asgi-lambda: expected MODULE:APP, got {target!r}")
+        raise CommandError(f"expected MODULE:APP, got {target!r}")
     sys.path.insert(0, str(Path.cwd()))
-    obj: Any = importlib.import_module(module_name)
+    try:
+        obj: Any = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        raise CommandError(f"cannot import {module_name!r}: {exc}") from None
+    except Exception as exc:
+        raise CommandError(
+            f"importing {module_name!r} raised {type(exc).__name__}: {exc}"
+        ) from None
     for part in attribute.split("."):
-        obj = getattr(obj, part)
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise CommandError(f"{module_name!r} has no attribute {attribute!r}") from None
     return obj
+
+
+def _is_mangum(obj: Any) -> bool:
+    return type(obj).__name__ == "Mangum" and type(obj).__module__.startswith("mangum")
+
+
+def handler_for(target_name: str, target: Any, args: argparse.Namespace) -> Any:
+    """The handler to invoke: the target itself if it is one, else ``asgi_handler(target)``."""
+    if _is_mangum(target):
+        raise CommandError(
+            f"{target_name} is a Mangum handler: pass its ASGI app instead (MODULE:app), or "
+            "replace Mangum(app, ...) with asgi_handler(app, ...) (docs/migrating-from-mangum.md)"
+        )
+    options = _options(args.option)
+    if args.lifespan is not None:
+        options["lifespan"] = args.lifespan
+    if hasattr(target, "adapter"):  # built by asgi_handler, maybe under Powertools' decorators
+        if options:
+            raise CommandError(
+                f"{target_name} is already a handler built by asgi_handler, whose options are "
+                "set in code: drop --lifespan/--option, or point at the ASGI app itself"
+            )
+        return target
+    return asgi_handler(target, **options)
+
+
+def _options(pairs: Sequence[str]) -> dict[str, Any]:
+    """``name=value`` pairs; a value is JSON if it parses (``false``, ``["5xx"]``), else text."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name:
+            raise CommandError(f"--option takes NAME=VALUE, got {pair!r}")
+        try:
+            options[name] = json.loads(text)
+        except ValueError:
+            options[name] = text
+    return options
 
 
 def _headers(values: Sequence[str]) -> list[tuple[str, str]]:
@@ -39,32 +98,62 @@ def _headers(values: Sequence[str]) -> list[tuple[str, str]]:
     for value in values:
         name, sep, text = value.partition(":")
         if not sep:
-            raise SystemExit(f"asgi-lambda: --header takes NAME:VALUE, got {value!r}")
+            raise CommandError(f"--header takes NAME:VALUE, got {value!r}")
         pairs.append((name.strip(), text.strip()))
     return pairs
 
 
-def build_event(args: argparse.Namespace) -> dict[str, Any]:
+def build_event(args: argparse.Namespace) -> Any:
     if args.event in SAMPLES:
         body = args.body.encode("utf-8") if args.body is not None else b""
         return sample_event(
             args.event, args.method, args.path, args.query, _headers(args.header), body
         )
-    path = Path(args.event)
-    if not path.is_file():
-        raise SystemExit(
-            f"asgi-lambda: --event is neither a file nor a source "
-            f"({', '.join(SAMPLES)}): {args.event!r}"
-        )
-    event: dict[str, Any] = json.loads(path.read_text())
-    return event
+    if args.event == "-":
+        text, where = sys.stdin.read(), "standard input"
+    else:
+        path = Path(args.event)
+        if not path.is_file():
+            raise CommandError(
+                f"--event is neither a file, '-' nor a source ({', '.join(SAMPLES)}): "
+                f"{args.event!r}"
+            )
+        text, where = path.read_text(), str(path)
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise CommandError(f"the event in {where} is not JSON: {exc}") from None
+
+
+@contextlib.contextmanager
+def _output_to_stderr() -> Iterator[None]:
+    """The app's prints and logs go to stderr, so stdout is exactly the JSON answer."""
+    root = logging.getLogger()
+    added = None
+    if not root.handlers:
+        added = logging.StreamHandler(sys.stderr)
+        added.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(added)
+        root.setLevel(logging.INFO)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        if added is not None:
+            root.removeHandler(added)
 
 
 def invoke(args: argparse.Namespace) -> int:
-    target = load_app(args.app)
-    handler = target if hasattr(target, "adapter") else asgi_handler(target, lifespan=args.lifespan)
-    response = handler(build_event(args), None)
-    json.dump(response, sys.stdout, indent=2)
+    with _output_to_stderr():
+        target = load_target(args.app)
+        handler = handler_for(args.app, target, args)
+        event = build_event(args)
+        if args.context is not None:
+            context = context_from_file(args.context, args.timeout)
+        else:
+            context = LambdaContext(timeout=args.timeout)
+        response = handler(event, context)
+    json.dump(response, sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
     return 0
 
@@ -84,18 +173,40 @@ def _request_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--path", default="/")
     parser.add_argument("--query", default="", help="raw query string, e.g. 'a=1&b=2'")
     parser.add_argument("--header", action="append", default=[], metavar="NAME:VALUE")
-    parser.add_argument("--body", default=None)
+    parser.add_argument("--body", default=None, help="request body (a WebSocket message's text)")
 
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="asgi-lambda", description=__doc__.split("\n")[0])
+    root.add_argument("--version", action="version", version=f"asgi-lambda {__version__}")
     commands = root.add_subparsers(dest="command", required=True)
     run = commands.add_parser("invoke", help="run an event through an app's handler")
     run.add_argument("app", help="MODULE:APP (an ASGI app, or a handler built by asgi_handler)")
     run.add_argument(
-        "--event", required=True, help=f"a JSON file, or a source: {', '.join(SAMPLES)}"
+        "--event",
+        required=True,
+        help=f"a JSON file, '-' for standard input, or a source: {', '.join(SAMPLES)}",
     )
-    run.add_argument("--lifespan", default="auto", choices=("auto", "on", "off"))
+    run.add_argument(
+        "--lifespan",
+        default=None,
+        choices=("auto", "on", "off"),
+        help="for an ASGI app (a handler has its own)",
+    )
+    run.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an asgi_handler option for an ASGI app; VALUE is JSON or text "
+        "(--option compression=false --option fail_on_status='[\"5xx\"]')",
+    )
+    run.add_argument(
+        "--timeout", type=float, default=30.0, help="the invocation's timeout in seconds (30)"
+    )
+    run.add_argument(
+        "--context", default=None, metavar="FILE", help="a JSON object of Lambda context attributes"
+    )
     _request_options(run)
     run.set_defaults(func=invoke)
     sample = commands.add_parser("event", help="print a sample event of a source")
@@ -109,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         code: int = args.func(args)
-    except (EventError, ConfigurationError, ValueError) as exc:
+    except (CommandError, EventError, ConfigurationError, ValueError) as exc:
         sys.stderr.write(f"asgi-lambda: {exc}\n")
         return 2
     return code

@@ -217,6 +217,47 @@ def lambda_edge(
     }
 
 
+WEBSOCKET_CONNECTION_ID = "cli-connection-id="
+
+
+def _websocket(event_type: str, route: str) -> Callable[..., LambdaEvent]:
+    """An API Gateway WebSocket event: the handshake's headers and query on ``$connect``, the
+    message text (or base64 bytes) on a message, the close code 1000 on ``$disconnect``."""
+
+    def build(
+        method: str, path: str, query: str, headers: Sequence[Header], body: bytes
+    ) -> LambdaEvent:
+        context: dict[str, object] = {
+            "routeKey": route,
+            "eventType": event_type,
+            "connectionId": WEBSOCKET_CONNECTION_ID,
+            "domainName": HOST,
+            "stage": "prod",
+            "apiId": "abc123",
+            "requestId": "cli-request-id",
+            "connectedAt": 1700000000000,
+            "requestTimeEpoch": 1700000000000,
+            "identity": {"sourceIp": "203.0.113.10"},
+        }
+        event: LambdaEvent = {"requestContext": context, "isBase64Encoded": False}
+        if event_type == "CONNECT":
+            multi = _multi([("Host", HOST), *headers])
+            event["headers"] = {name: values[-1] for name, values in multi.items()}
+            event["multiValueHeaders"] = multi
+            params = _query_multi(query)
+            if params:
+                event["queryStringParameters"] = {n: v[-1] for n, v in params.items()}
+                event["multiValueQueryStringParameters"] = params
+        elif event_type == "MESSAGE":
+            event["body"], event["isBase64Encoded"] = _body(body)
+        else:
+            context["disconnectStatusCode"] = 1000
+            context["disconnectReason"] = "Client closed"
+        return event
+
+    return build
+
+
 SAMPLES: dict[str, Callable[[str, str, str, Sequence[Header], bytes], LambdaEvent]] = {
     "http-api-v2": http_api_v2,
     "function-url": http_api_v2,
@@ -226,6 +267,9 @@ SAMPLES: dict[str, Callable[[str, str, str, Sequence[Header], bytes], LambdaEven
     "alb-multi-value": alb_multi_value,
     "vpc-lattice-v2": vpc_lattice_v2,
     "lambda-edge": lambda_edge,
+    "websocket-connect": _websocket("CONNECT", "$connect"),
+    "websocket-message": _websocket("MESSAGE", "$default"),
+    "websocket-disconnect": _websocket("DISCONNECT", "$disconnect"),
 }
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +13,8 @@ import pytest
 from asgi_lambda._cli import main
 from asgi_lambda._samples import SAMPLES, sample_event
 from tests.conftest import EVENTS
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_invoke_runs_a_sample_event_through_the_example_app(
@@ -75,5 +80,139 @@ def test_every_sample_event_is_detected_as_its_own_kind(source: str) -> None:
         "alb-multi-value": "alb",
         "vpc-lattice-v2": "vpc_lattice",
         "lambda-edge": "lambda_edge",
+        "websocket-connect": "websocket",
+        "websocket-message": "websocket",
+        "websocket-disconnect": "websocket",
     }[source]
     assert detect(event).name == expected
+
+
+# The installed command, as a user runs it
+
+
+def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("asgi-lambda")), *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=60,
+        cwd=ROOT,
+        env={**os.environ, "POWERTOOLS_METRICS_NAMESPACE": "cli-test"},
+    )
+
+
+def test_a_powertools_decorated_handler_gets_a_lambda_context_and_stdout_is_only_json() -> None:
+    result = cli(
+        "invoke",
+        "tests.cli_targets.observed:handler",
+        "--event",
+        "http-api-v2",
+        "--path",
+        "/hello",
+        "--timeout",
+        "12",
+    )
+    assert result.returncode == 0, result.stderr
+    response = json.loads(result.stdout)  # the app's print and the logs went elsewhere
+    assert response["statusCode"] == 200
+    body = json.loads(response["body"])
+    assert body["function_name"] == "asgi-lambda-local"
+    assert 10_000 < body["remaining_ms"] <= 12_000
+    assert "a print from the app" in result.stderr
+    logged = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    hello = next(line for line in logged if line.get("message") == "hello from the app")
+    assert hello["function_name"] == "asgi-lambda-local"
+    assert hello["function_request_id"] == body["request_id"]
+
+
+def test_the_context_can_come_from_a_file(tmp_path: Path) -> None:
+    saved = tmp_path / "context.json"
+    saved.write_text(json.dumps({"function_name": "orders", "aws_request_id": "req-42"}))
+    result = cli(
+        "invoke",
+        "tests.cli_targets.observed:handler",
+        "--event",
+        "http-api-v2",
+        "--path",
+        "/hello",
+        "--context",
+        str(saved),
+    )
+    body = json.loads(json.loads(result.stdout)["body"])
+    assert (body["function_name"], body["request_id"]) == ("orders", "req-42")
+
+
+def test_the_event_can_come_from_standard_input() -> None:
+    event = (EVENTS / "pt-apiGatewayProxyV2Event_GET.json").read_text()
+    result = cli("invoke", "examples.app:handler", "--event", "-", stdin=event)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["statusCode"] == 404
+
+
+def test_version_prints_the_package_version() -> None:
+    from asgi_lambda import __version__
+
+    result = cli("--version")
+    assert (result.returncode, result.stdout.strip()) == (0, f"asgi-lambda {__version__}")
+
+
+@pytest.mark.parametrize("source", ["websocket-connect", "websocket-disconnect"])
+def test_websocket_sample_events_run_through_the_handler(source: str, tmp_path: Path) -> None:
+    result = cli(
+        "invoke",
+        "tests.cli_targets.observed:app",
+        "--event",
+        source,
+        "--option",
+        f"dsn=sqlite:///{tmp_path}/ws.db",
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["statusCode"] == 200
+
+
+def test_options_are_set_with_option_name_value() -> None:
+    result = cli(
+        "invoke",
+        "examples.app:app",
+        "--event",
+        "http-api-v2",
+        "--path",
+        "/missing",
+        "--option",
+        'fail_on_status=["4xx"]',
+        "--lifespan",
+        "off",
+    )
+    assert result.returncode == 1
+    assert "InvocationFailedError: the app answered 404" in result.stderr
+
+
+def test_options_for_a_handler_built_in_code_are_refused_with_a_message() -> None:
+    result = cli("invoke", "examples.app:handler", "--event", "rest", "--lifespan", "off")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "asgi-lambda: examples.app:handler is already a handler built by asgi_handler, whose "
+        "options are set in code: drop --lifespan/--option, or point at the ASGI app itself"
+    )
+
+
+def test_a_module_that_fails_to_import_is_one_line_not_a_traceback() -> None:
+    result = cli("invoke", "tests.cli_targets.broken:app", "--event", "rest")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "asgi-lambda: importing 'tests.cli_targets.broken' raised RuntimeError: "
+        "DATABASE_URL is not set"
+    )
+
+
+def test_a_missing_module_or_attribute_is_named() -> None:
+    assert "cannot import 'nowhere'" in cli("invoke", "nowhere:app", "--event", "rest").stderr
+    missing = cli("invoke", "examples.app:nope", "--event", "rest")
+    assert missing.stderr.strip() == "asgi-lambda: 'examples.app' has no attribute 'nope'"
+
+
+def test_a_mangum_handler_is_recognised_and_named() -> None:
+    result = cli("invoke", "tests.cli_targets.mangum_app:handler", "--event", "rest")
+    assert result.returncode == 2
+    assert "tests.cli_targets.mangum_app:handler is a Mangum handler" in result.stderr

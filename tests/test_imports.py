@@ -45,10 +45,17 @@ def test_public_api_is_exactly_the_documented_names() -> None:
         "Request",
         "Response",
         "UnknownEventError",
+        "__version__",
         "asgi_handler",
     ]
     for name in asgi_lambda.__all__:
         assert getattr(asgi_lambda, name) is not None
+
+
+def test_the_version_is_the_one_the_package_metadata_reports() -> None:
+    from importlib.metadata import version
+
+    assert asgi_lambda.__version__ == version("asgi-lambda")
 
 
 def test_only_the_source_an_event_came_through_is_imported() -> None:
