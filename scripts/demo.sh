@@ -2,7 +2,7 @@
 # Sets up .venv if needed, then sends three events through the example app, as Lambda would.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh demo
 run() { echo "\$ asgi-lambda $*" >&2; .venv/bin/asgi-lambda "$@"; echo; }
 run invoke examples.app:handler --event http-api-v2 --path /hello --query name=Ada
 run invoke examples.app:handler --event rest --method POST --path /echo \

@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
-# Creates .venv (once) and installs asgi-lambda with everything its tests, demo and benchmark use.
-# Safe to run again: it only reinstalls when pyproject.toml or a requirements file changed.
+# Creates .venv (once) and installs asgi-lambda into it, editable, with what a profile needs:
+#   bash scripts/setup.sh        everything the tests, the benchmark and the docs use ("full")
+#   bash scripts/setup.sh demo   only what the demo uses: asgi-lambda and Starlette (~20 MB)
+# Safe to run again: it reinstalls only when pyproject.toml or a requirements file changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+profile=${1:-full}
+case "$profile" in
+  demo) packages=(-e . "starlette>=0.37") ;;
+  full) packages=(-e '.[dev,frameworks]' -r bench/requirements.txt) ;;
+  *) echo "scripts/setup.sh: unknown profile '$profile' (demo or full)" >&2; exit 2 ;;
+esac
 python=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
   .venv/bin/python -m pip install --quiet --upgrade pip
 fi
-stamp=.venv/.asgi-lambda-installed
 digest=$(cat pyproject.toml bench/requirements.txt 2>/dev/null | sha256sum | cut -d' ' -f1)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
-  .venv/bin/python -m pip install --quiet -e '.[dev,frameworks]' -r bench/requirements.txt
-  echo "$digest" > "$stamp"
+installed() { [ -f ".venv/.asgi-lambda-$1" ] && [ "$(cat ".venv/.asgi-lambda-$1")" = "$digest" ]; }
+if installed full || installed "$profile"; then
+  exit 0
 fi
+.venv/bin/python -m pip install --quiet "${packages[@]}"
+echo "$digest" > ".venv/.asgi-lambda-$profile"
