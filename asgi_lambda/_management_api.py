@@ -28,6 +28,8 @@ _API_ID = re.compile(r"[A-Za-z0-9]{1,64}")
 # Clients kept per environment, one per endpoint and region; the oldest goes past this.
 MAX_CLIENTS = 64
 FALLBACK_REGION = "us-east-1"
+CONNECT_TIMEOUT = 2
+READ_TIMEOUT = 3
 # Broadcasts post from a small thread pool; urllib3's default pool of 10 would make them wait.
 MAX_POOL_CONNECTIONS = 16
 
@@ -52,6 +54,23 @@ def default_endpoint(
             return None
         return f"https://{api_id}.execute-api.{region or env_region()}.amazonaws.com/{stage}"
     return f"https://{domain_name}/{stage}" if _HOST.fullmatch(domain_name) else None
+
+
+# Checked in order: asgi-lambda's own, then botocore's standard per-service variable (which
+# botocore itself honours only when no endpoint_url is passed, and we always pass one).
+ENDPOINT_VARIABLES = (
+    "ASGI_LAMBDA_API_GATEWAY_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI",
+)
+
+
+def env_endpoint() -> str | None:
+    """The Management API endpoint the environment names, if any (emulators, tests)."""
+    for name in ENDPOINT_VARIABLES:
+        value = os.environ.get(name)
+        if value:
+            return value
+    return None
 
 
 def region_for(endpoint_url: str, region_name: str | None = None) -> str:
@@ -86,7 +105,10 @@ def client(endpoint_url: str, region_name: str | None = None) -> Any:
             config_module = importlib.import_module("botocore.config")
             config = config_module.Config(
                 max_pool_connections=MAX_POOL_CONNECTIONS,
-                retries={"mode": "standard", "max_attempts": 3},
+                # bounded: botocore's 60 s defaults outlast API Gateway's 29 s many times over
+                connect_timeout=CONNECT_TIMEOUT,
+                read_timeout=READ_TIMEOUT,
+                retries={"mode": "standard", "max_attempts": 2},
             )
             if len(_clients) >= MAX_CLIENTS:
                 del _clients[next(iter(_clients))]

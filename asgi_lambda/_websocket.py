@@ -67,6 +67,8 @@ class WebSocketHandler:
         self.app = app
         self.options = options
         self.store = store if store is not None else store_for(options.dsn or DEFAULT_DSN)
+        # The option, else the environment (read once per environment), else from each event.
+        self.endpoint_url = options.api_gateway_endpoint_url or _management_api.env_endpoint()
         # the adapter's own cycle (shared with HTTP requests), so startup runs once per environment
         self.lifespan = lifespan
         self._apis: dict[str, WebSocketAPI] = {}
@@ -115,7 +117,7 @@ class WebSocketHandler:
         and a stream of odd domains must not grow the cache without end.
         """
         context = model.requestContext
-        endpoint = self.options.api_gateway_endpoint_url or _management_api.default_endpoint(
+        endpoint = self.endpoint_url or _management_api.default_endpoint(
             context.domainName, context.stage, context.apiId, self.options.api_gateway_region_name
         )
         if endpoint is None:

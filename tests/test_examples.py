@@ -36,6 +36,7 @@ CFN_LINT = Path(sys.executable).parent / "cfn-lint"
 # Environment variables whose template value is an intrinsic function (a table name, a secret):
 # what the test sets instead.  A new one without an entry here fails, saying so.
 TEST_VALUES = {
+    "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI": "",  # deployed: empty, the event names it
     "CONNECTIONS_DSN": "sqlite:///{tmp}/connections.db",
     "DJANGO_SECRET_KEY": "a-test-secret-key-that-is-long-enough-for-django",
 }

@@ -155,12 +155,9 @@ def _sqlite(dsn: _Dsn) -> ConnectionStore:
     from .sqlite import SqliteStore
 
     dsn.take(set())
-    if dsn.netloc:
-        raise dsn.fail(
-            "sqlite takes no host: use sqlite:///relative/path or sqlite:////absolute/path"
-        )
-    # like SQLAlchemy: the third slash ends the empty host, so a fourth makes the path absolute
-    path = unquote(dsn.path[1:])
+    # Like SQLAlchemy, the third slash ends the empty host, so a fourth makes the path absolute;
+    # Mangum's form, sqlite://mydbfile.sqlite3, is a path relative to the working directory.
+    path = unquote(dsn.netloc + dsn.path if dsn.netloc else dsn.path[1:])
     if not path:
         raise dsn.fail("a database file path is required, e.g. sqlite:///tmp/connections.db")
     return SqliteStore(path)

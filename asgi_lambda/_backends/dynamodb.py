@@ -156,7 +156,10 @@ class DynamoDBStore:
             try:
                 return operation(client)
             except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+                code = exc.response.get("Error", {}).get("Code")
+                if code == "ValidationException":
+                    self._explain_foreign_schema(client, exc)
+                if code != "ResourceNotFoundException":
                     raise
                 if not self._create:
                     raise BackendUnavailableError(
@@ -164,6 +167,26 @@ class DynamoDBStore:
                     ) from exc
             self._create_table(client)
             return operation(client)
+
+    def _explain_foreign_schema(self, client: Any, error: Exception) -> None:
+        """A table of another layout (Mangum's: hash key ``connectionId``) gets a clear error.
+
+        DynamoDB only says a key "does not match the schema"; the table's key schema says why.
+        """
+        try:
+            table = client.describe_table(TableName=self._table)["Table"]
+        except Exception:
+            return  # the original error stands
+        keys = {key["AttributeName"]: key["KeyType"] for key in table.get("KeySchema", [])}
+        if keys == {"pk": "HASH", "sk": "RANGE"}:
+            return
+        layout = "Mangum's layout" if "connectionId" in keys else "another layout"
+        raise BackendUnavailableError(
+            f"DynamoDB table {self._table!r} has {layout} (keys {keys}); asgi-lambda needs "
+            "string keys pk (HASH) and sk (RANGE): point the dsn at a new table (created on "
+            "first use unless create=false, or see docs/websocket-backends.md for its "
+            "template). Nothing needs migrating: API Gateway closes connections within 2 hours"
+        ) from error
 
     def _create_table(self, client: Any) -> None:
         ClientError = untyped("botocore.exceptions").ClientError  # noqa: N806

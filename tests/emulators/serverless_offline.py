@@ -85,6 +85,7 @@ def free_port() -> int:
 class Emulator:
     process: subprocess.Popen[bytes]
     port: int
+    websocket_port: int
     log: Path
 
     @property
@@ -95,8 +96,12 @@ class Emulator:
         return self.log.read_text(errors="replace")
 
 
-def start(binary: Path, service: Path) -> Emulator:
-    """Run ``serverless offline start`` for ``service`` on free loopback ports."""
+def start(binary: Path, service: Path, *extra: str, wait_for_websocket: bool = False) -> Emulator:
+    """Run ``serverless offline start`` for ``service`` on free loopback ports.
+
+    ``extra`` are more command-line options (``--stage local``); with ``wait_for_websocket`` the
+    WebSocket port must answer too before the emulator counts as ready.
+    """
     http, lambda_port, websocket, alb = (free_port() for _ in range(4))
     wrappers = Path(tempfile.mkdtemp(prefix="asgi-lambda-sls-python-"))
     python = wrappers / "python3"
@@ -134,6 +139,7 @@ def start(binary: Path, service: Path) -> Emulator:
                 "--noPrependStageInUrl",
                 "--terminateIdleLambdaTime",
                 "2",
+                *extra,
             ],
             cwd=service,
             env=env,
@@ -142,14 +148,17 @@ def start(binary: Path, service: Path) -> Emulator:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    emulator = Emulator(process, http, log)
+    emulator = Emulator(process, http, websocket, log)
+    ports = [websocket] if wait_for_websocket else [http]
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"serverless offline exited:\n{emulator.output()}")
         try:
-            with socket.create_connection(("127.0.0.1", http), timeout=0.2):
-                return emulator
+            for port in ports:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    pass
+            return emulator
         except OSError:
             time.sleep(0.1)
     stop(emulator)

@@ -444,3 +444,22 @@ def test_dynamodb_writes_at_most_25_items_per_batch(
     finally:
         store.close()
     assert sizes == [25, 25, 11]
+
+
+def test_a_mangum_dynamodb_table_is_named_with_the_schema_needed(moto_endpoint: str) -> None:
+    boto3: Any = importlib.import_module("boto3")
+    table = _unique("mangum-")
+    client = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=moto_endpoint)
+    client.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "connectionId", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "connectionId", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.close()
+    store = backend_from_dsn(f"dynamodb://{table}?region=us-east-1&endpoint_url={moto_endpoint}")
+    try:
+        with pytest.raises(BackendUnavailableError, match="has Mangum's layout.*pk \\(HASH\\)"):
+            store.save("conn-1", "x")
+    finally:
+        store.close()

@@ -7,6 +7,7 @@ import threading
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -25,7 +26,6 @@ PASSWORD = "s3cr3t-pw"
         ("memory://somewhere", "memory:// takes no host or path"),
         ("memory://?size=3", "unknown parameter(s) size"),
         ("sqlite://", "a database file path is required"),
-        ("sqlite://host/file.db", "sqlite takes no host"),
         ("redis://", "a host is required"),
         ("redis://127.0.0.1:6379/cache", "the path must be a database number"),
         ("redis://127.0.0.1:port/0", "the port must be a number"),
@@ -97,6 +97,20 @@ def test_good_dsn_builds_its_backend_without_connecting(dsn: str, kind: str) -> 
         assert type(store).__name__ == kind
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("dsn", ["sqlite://mydbfile.sqlite3", "sqlite://state/ws.db"])
+def test_mangums_sqlite_dsn_form_is_a_path_relative_to_the_working_directory(
+    dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "state").mkdir()
+    store = backend_from_dsn(dsn)
+    try:
+        store.save("conn-1", "scope")
+    finally:
+        store.close()
+    assert (tmp_path / dsn.removeprefix("sqlite://")).is_file()
 
 
 def _free_port() -> int:

@@ -121,3 +121,18 @@ def test_importing_the_websocket_modules_does_not_import_boto3() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert json.loads(result.stdout) == []
+
+
+@pytest.mark.parametrize(
+    "variable", ["ASGI_LAMBDA_API_GATEWAY_ENDPOINT_URL", "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI"]
+)
+def test_the_endpoint_can_come_from_the_environment(
+    variable: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from asgi_lambda._management_api import env_endpoint
+
+    monkeypatch.delenv("ASGI_LAMBDA_API_GATEWAY_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI", raising=False)
+    assert env_endpoint() is None
+    monkeypatch.setenv(variable, "http://127.0.0.1:3001")
+    assert env_endpoint() == "http://127.0.0.1:3001"
