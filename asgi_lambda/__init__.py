@@ -2,9 +2,9 @@
 
 from ._errors import BadRequestError, ConfigurationError, EventError, UnknownEventError
 from ._handler import InvocationFailedError, asgi_handler
-from ._middleware import CallNext, Middleware
-from ._request import Request
-from ._response import Response
+from ._http.middleware import CallNext, Middleware
+from ._http.request import Request
+from ._http.response import Response
 from ._version import __version__
 
 __all__ = [

@@ -11,9 +11,12 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol, overload
 from ._asgi_app import as_asgi3
 from ._deadline import Deadline, deadline_for
 from ._errors import BadRequestError
-from ._http_cycle import log_timeout, run_http_app, timeout_response
+from ._http.cycle import log_timeout, run_http_app, timeout_response
+from ._http.middleware import CallNext, Middleware, compose
+from ._http.request import Request
+from ._http.response import Response, plain_text
+from ._http.stack import middleware_stack
 from ._loop import DeadlineExceededError, get_loop, run
-from ._middleware import CallNext, Middleware, compose
 from ._options import (
     CompressionMode,
     LifespanMode,
@@ -23,16 +26,13 @@ from ._options import (
     check_app,
     unknown_option,
 )
-from ._request import Request
-from ._response import Response, plain_text
 from ._sources import detect
 from ._sources._base import EventSource
-from ._stack import middleware_stack
 from ._types import ASGIApp, LambdaContext, LambdaEvent, LambdaResponse
 from .middlewares.lifespan import Lifespan
 
 if TYPE_CHECKING:
-    from ._websocket import WebSocketHandler
+    from .websockets._handler import WebSocketHandler
 
 logger = logging.getLogger("asgi_lambda")
 
@@ -129,7 +129,9 @@ class Adapter:
 
     def _websocket_handler(self) -> WebSocketHandler:
         if self._websocket is None:
-            from ._websocket import WebSocketHandler  # boto3 & backends only for WebSocket APIs
+            from .websockets._handler import (
+                WebSocketHandler,  # boto3 & backends only for WebSocket APIs
+            )
 
             # The same lifespan as HTTP requests: one startup per environment, same state.
             lifespan = next((m.cycle for m in self.middlewares if isinstance(m, Lifespan)), None)

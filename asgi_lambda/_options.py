@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ._errors import ConfigurationError
-from ._middleware import Middleware
+from ._http.middleware import Middleware
 
 LifespanMode = Literal["auto", "on", "off"]
 CompressionMode = bool | Literal["auto"]
@@ -134,7 +134,7 @@ def build_options(**values: Any) -> Options:
         if values.get(name) is not None and not isinstance(values[name], str):
             raise ConfigurationError(f"option {name!r} must be a string, not {values[name]!r}")
     if values.get("dsn") is not None:
-        from ._backends import backend_from_dsn  # parses and checks; connects to nothing
+        from .websockets.backends import backend_from_dsn  # parses and checks; connects to nothing
 
         backend_from_dsn(values["dsn"]).close()
     return Options(**checked)

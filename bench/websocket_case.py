@@ -32,9 +32,9 @@ async def echo_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 def _not_built() -> str | None:
     try:
-        from asgi_lambda._websocket import WebSocketHandler  # noqa: F401
+        from asgi_lambda.websockets._handler import WebSocketHandler  # noqa: F401
     except (ImportError, NotImplementedError) as exc:
-        return f"skipped: asgi_lambda._websocket is not built yet ({type(exc).__name__})"
+        return f"skipped: asgi_lambda.websockets._handler is not built yet ({type(exc).__name__})"
     return None
 
 

@@ -311,7 +311,7 @@ def test_websocket_table_has_the_key_schema_the_store_uses() -> None:
 
 
 def test_websocket_table_expires_items_on_the_attribute_the_store_writes() -> None:
-    from asgi_lambda._backends.dynamodb import TTL_ATTRIBUTE
+    from asgi_lambda.websockets.backends.dynamodb import TTL_ATTRIBUTE
 
     table = _websocket_template()["Resources"]["ConnectionsTable"]["Properties"]
     assert table["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}

@@ -14,9 +14,9 @@ from urllib.parse import unquote, urlencode
 from pydantic import ValidationError
 
 from .._errors import BadRequestError
+from .._http.request import Request
+from .._http.response import Response
 from .._logtext import printable
-from .._request import Request
-from .._response import Response
 from .._types import LambdaContext, LambdaEvent, LambdaResponse, RawHeaders
 from ..middlewares.binary import needs_base64
 

@@ -14,8 +14,8 @@ from http import HTTPStatus
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .._request import Request
-from .._response import Response
+from .._http.request import Request
+from .._http.response import Response
 from .._types import LambdaContext, LambdaEvent, LambdaResponse
 from ._base import (
     EventSource,

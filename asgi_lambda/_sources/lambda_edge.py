@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from typing_extensions import NotRequired, TypedDict
 
 from .._errors import BadRequestError
-from .._request import Request
-from .._response import Response, plain_text
+from .._http.request import Request
+from .._http.response import Response, plain_text
 from .._types import LambdaContext, LambdaEvent, LambdaResponse
 from ._base import (
     EventSource,

@@ -15,8 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
-from .._request import Request
-from .._response import Response
+from .._http.request import Request
+from .._http.response import Response
 from .._types import LambdaContext, LambdaEvent, LambdaResponse
 from ._base import (
     WEBSOCKET_SCHEMES,

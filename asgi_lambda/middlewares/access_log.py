@@ -17,11 +17,11 @@ import time
 from typing import Any
 
 from .._errors import ConfigurationError
+from .._http.middleware import CallNext
+from .._http.request import Request
+from .._http.response import Response
 from .._logtext import printable
-from .._middleware import CallNext
 from .._options import Options
-from .._request import Request
-from .._response import Response
 
 ACCESS_LOGGER = "asgi_lambda.access"
 STDLIB_LOGGERS = (logging.Logger, logging.LoggerAdapter)

@@ -29,10 +29,10 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from .._middleware import CallNext
+from .._http.middleware import CallNext
+from .._http.request import Request
+from .._http.response import Response
 from .._options import Options
-from .._request import Request
-from .._response import Response
 
 DEFAULT_STAGE = "$default"
 # {api-id}.execute-api.{region}.amazonaws.com, the private-API form {api-id}-{vpce-id}.execute-

@@ -20,9 +20,9 @@ import functools
 import logging
 from collections.abc import Callable, Iterable
 
-from .._middleware import CallNext
-from .._request import Request
-from .._response import Response
+from .._http.middleware import CallNext
+from .._http.request import Request
+from .._http.response import Response
 
 logger = logging.getLogger("asgi_lambda")
 

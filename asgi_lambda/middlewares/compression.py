@@ -28,10 +28,10 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
-from .._middleware import CallNext
+from .._http.middleware import CallNext
+from .._http.request import Request
+from .._http.response import Response
 from .._options import Options
-from .._request import Request
-from .._response import Response
 from .._types import RawHeaders
 
 GZIP_LEVEL = 6

@@ -7,10 +7,10 @@ outside of the chain, so it also removes headers that other middlewares added.
 
 from __future__ import annotations
 
-from .._middleware import CallNext
+from .._http.middleware import CallNext
+from .._http.request import Request
+from .._http.response import Response
 from .._options import Options
-from .._request import Request
-from .._response import Response
 
 
 class ExcludeHeaders:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from .._http.middleware import CallNext
+from .._http.request import Request
+from .._http.response import Response, plain_text
 from .._lifespan import LifespanCycle
-from .._middleware import CallNext
 from .._options import Options
-from .._request import Request
-from .._response import Response, plain_text
 from .._types import ASGIApp
 
 logger = logging.getLogger("asgi_lambda.lifespan")

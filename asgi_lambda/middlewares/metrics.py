@@ -18,10 +18,10 @@ import time
 from typing import Any
 
 from .._errors import ConfigurationError
-from .._middleware import CallNext
+from .._http.middleware import CallNext
+from .._http.request import Request
+from .._http.response import Response
 from .._options import Options
-from .._request import Request
-from .._response import Response
 
 REQUESTS = "Requests"
 LATENCY = "Latency"

@@ -16,9 +16,9 @@ from __future__ import annotations
 import json
 import logging
 
-from .._middleware import CallNext
-from .._request import Request
-from .._response import Response, plain_text
+from .._http.middleware import CallNext
+from .._http.request import Request
+from .._http.response import Response, plain_text
 
 logger = logging.getLogger("asgi_lambda")
 

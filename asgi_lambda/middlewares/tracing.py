@@ -14,10 +14,10 @@ import traceback
 from typing import Any
 
 from .._errors import ConfigurationError
-from .._middleware import CallNext
+from .._http.middleware import CallNext
+from .._http.request import Request
+from .._http.response import Response
 from .._options import Options
-from .._request import Request
-from .._response import Response
 
 MAX_NAME_LENGTH = 200  # X-Ray's limit for segment and subsegment names
 

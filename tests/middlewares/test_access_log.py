@@ -13,10 +13,10 @@ import pytest
 from aws_lambda_powertools import Logger
 
 from asgi_lambda import ConfigurationError, asgi_handler
+from asgi_lambda._http.request import Request
+from asgi_lambda._http.response import Response
 from asgi_lambda._loop import run
 from asgi_lambda._options import build_options
-from asgi_lambda._request import Request
-from asgi_lambda._response import Response
 from asgi_lambda._types import Receive, Scope, Send
 from asgi_lambda.middlewares import access_log
 from asgi_lambda.middlewares.access_log import AccessLog, correlation_id

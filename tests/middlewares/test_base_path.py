@@ -14,10 +14,10 @@ from starlette.responses import Response as StarletteResponse
 from starlette.routing import Route
 
 from asgi_lambda import asgi_handler
+from asgi_lambda._http.request import Request
+from asgi_lambda._http.response import Response
 from asgi_lambda._loop import run
 from asgi_lambda._options import Options
-from asgi_lambda._request import Request
-from asgi_lambda._response import Response
 from asgi_lambda._types import Receive, Scope, Send
 from asgi_lambda.middlewares.base_path import EXECUTE_API_HOST, BasePath
 

@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from asgi_lambda import asgi_handler
+from asgi_lambda._http.request import Request
+from asgi_lambda._http.response import Response
 from asgi_lambda._loop import run
-from asgi_lambda._request import Request
-from asgi_lambda._response import Response
 from asgi_lambda._types import Receive, Scope, Send
 from asgi_lambda.middlewares.binary import BinaryDetection, is_textual, needs_base64
 

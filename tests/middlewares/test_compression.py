@@ -13,10 +13,10 @@ import brotli  # type: ignore[import-untyped]
 import pytest
 
 from asgi_lambda import asgi_handler
+from asgi_lambda._http.request import Request
+from asgi_lambda._http.response import Response
 from asgi_lambda._loop import run
 from asgi_lambda._options import Options
-from asgi_lambda._request import Request
-from asgi_lambda._response import Response
 from asgi_lambda._types import Receive, Scope, Send
 from asgi_lambda.middlewares import compression
 from asgi_lambda.middlewares.compression import Compression, negotiate

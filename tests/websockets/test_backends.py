@@ -18,7 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from asgi_lambda._backends import BackendUnavailableError, ConnectionStore, backend_from_dsn
+from asgi_lambda.websockets.backends import (
+    BackendUnavailableError,
+    ConnectionStore,
+    backend_from_dsn,
+)
 
 BACKENDS = ["memory", "sqlite", "redis", "postgresql", "dynamodb", "s3"]
 PERSISTENT = [name for name in BACKENDS if name != "memory"]

@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 import pytest
 
-from asgi_lambda._backends.memory import MemoryStore
 from asgi_lambda._types import Receive, Scope, Send
 from asgi_lambda.websockets import Connection, WebSocketAPI, store_for
+from asgi_lambda.websockets.backends.memory import MemoryStore
 from tests.websockets.conftest import (
     Gateway,
     Handler,

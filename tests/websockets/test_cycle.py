@@ -18,15 +18,15 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket as StarletteWebSocket
 
-from asgi_lambda._backends._base import BackendUnavailableError
-from asgi_lambda._backends.memory import MemoryStore
 from asgi_lambda._lifespan import LifespanCycle
 from asgi_lambda._options import build_options
 from asgi_lambda._sources import detect
 from asgi_lambda._types import Message, Receive, Scope, Send
-from asgi_lambda._websocket import WebSocketHandler
-from asgi_lambda._websocket_scope import dump_scope, load_scope
 from asgi_lambda.websockets import store_for
+from asgi_lambda.websockets._handler import WebSocketHandler
+from asgi_lambda.websockets._scope import dump_scope, load_scope
+from asgi_lambda.websockets.backends._base import BackendUnavailableError
+from asgi_lambda.websockets.backends.memory import MemoryStore
 from tests.conftest import load_event
 from tests.websockets.conftest import (
     Gateway,

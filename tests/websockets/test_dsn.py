@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from asgi_lambda import ConfigurationError
-from asgi_lambda._backends import BackendUnavailableError, backend_from_dsn
+from asgi_lambda.websockets.backends import BackendUnavailableError, backend_from_dsn
 
 PASSWORD = "s3cr3t-pw"
 
@@ -294,7 +294,7 @@ def test_building_backends_imports_no_driver() -> None:
 
     code = (
         "import sys\n"
-        "from asgi_lambda._backends import backend_from_dsn\n"
+        "from asgi_lambda.websockets.backends import backend_from_dsn\n"
         "for dsn in ('redis://h/0', 'postgresql://h/db', 'dynamodb://table', 's3://bucket'):\n"
         "    backend_from_dsn(dsn)\n"
         "print(sorted({'redis', 'psycopg', 'boto3', 'botocore'} & set(sys.modules)))\n"

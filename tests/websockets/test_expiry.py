@@ -9,8 +9,8 @@ from collections.abc import Callable
 import pytest
 
 from asgi_lambda._types import Receive, Scope, Send
-from asgi_lambda._websocket_scope import CONNECTION_TTL, dump_scope, load_scope
 from asgi_lambda.websockets import store_for
+from asgi_lambda.websockets._scope import CONNECTION_TTL, dump_scope, load_scope
 from tests.websockets.conftest import Handler, connect_event, message_event
 
 MakeHandler = Callable[..., Handler]

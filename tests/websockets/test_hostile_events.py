@@ -11,7 +11,7 @@ import pytest
 
 from asgi_lambda import asgi_handler
 from asgi_lambda._types import Receive, Scope, Send
-from asgi_lambda._websocket import MAX_APIS
+from asgi_lambda.websockets._handler import MAX_APIS
 from tests.websockets.conftest import Handler, connect_event, message_event
 
 MakeHandler = Callable[..., Handler]

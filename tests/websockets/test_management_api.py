@@ -8,12 +8,12 @@ import sys
 
 import pytest
 
-from asgi_lambda import _management_api
-from asgi_lambda._backends.memory import MemoryStore
+from asgi_lambda.websockets import _management_api
 from asgi_lambda._options import build_options
 from asgi_lambda._sources.websocket import parse_event
 from asgi_lambda._types import Receive, Scope, Send
-from asgi_lambda._websocket import WebSocketHandler
+from asgi_lambda.websockets._handler import WebSocketHandler
+from asgi_lambda.websockets.backends.memory import MemoryStore
 from tests.websockets.conftest import Gateway, connect_event, message_event
 
 
@@ -114,7 +114,7 @@ def test_handler_without_an_endpoint_option_uses_the_events_domain_and_stage() -
 def test_importing_the_websocket_modules_does_not_import_boto3() -> None:
     code = (
         "import json, sys\n"
-        "import asgi_lambda, asgi_lambda.websockets, asgi_lambda._websocket\n"
+        "import asgi_lambda, asgi_lambda.websockets, asgi_lambda.websockets._handler\n"
         "print(json.dumps([m for m in ('boto3', 'botocore') if m in sys.modules]))\n"
     )
     result = subprocess.run(
@@ -129,7 +129,7 @@ def test_importing_the_websocket_modules_does_not_import_boto3() -> None:
 def test_the_endpoint_can_come_from_the_environment(
     variable: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from asgi_lambda._management_api import env_endpoint
+    from asgi_lambda.websockets._management_api import env_endpoint
 
     monkeypatch.delenv("ASGI_LAMBDA_API_GATEWAY_ENDPOINT_URL", raising=False)
     monkeypatch.delenv("AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI", raising=False)

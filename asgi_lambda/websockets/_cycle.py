@@ -19,7 +19,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 
-from ._types import ASGIApp, Message, RawHeaders, Scope
+from .._types import ASGIApp, Message, RawHeaders, Scope
 
 logger = logging.getLogger("asgi_lambda")
 

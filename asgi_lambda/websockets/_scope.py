@@ -12,9 +12,9 @@ import json
 import time
 from typing import Any
 
-from ._http_cycle import ASGI_INFO
-from ._request import Request
-from ._types import RawHeaders, Scope
+from .._http.cycle import ASGI_INFO
+from .._http.request import Request
+from .._types import RawHeaders, Scope
 
 FORMAT_VERSION = 1
 WEBSOCKET_SCHEMES = {"https": "wss", "http": "ws"}

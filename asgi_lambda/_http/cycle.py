@@ -11,12 +11,12 @@ import asyncio
 import logging
 from collections.abc import Iterable
 
-from ._deadline import Deadline
-from ._logtext import printable
-from ._loop import get_loop
-from ._request import Request
-from ._response import Response, plain_text
-from ._types import ASGIApp, Message, RawHeaders, Scope
+from .._deadline import Deadline
+from .._logtext import printable
+from .._loop import get_loop
+from .._types import ASGIApp, Message, RawHeaders, Scope
+from .request import Request
+from .response import Response, plain_text
 
 logger = logging.getLogger("asgi_lambda")
 

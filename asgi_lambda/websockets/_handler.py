@@ -21,25 +21,24 @@ import base64
 import logging
 from typing import Any
 
-from . import _management_api
-from ._backends._base import BackendUnavailableError, ConnectionStore
-from ._deadline import Deadline, deadline_for
-from ._errors import BadRequestError
-from ._lifespan import LifespanCycle
-from ._loop import DeadlineExceededError, get_loop, run
-from ._options import Options
-from ._sources._base import EventSource, grouped_headers
-from ._sources.websocket import WebSocketEvent, connect_request, message_body, parse_event
-from ._types import ASGIApp, LambdaContext, LambdaEvent, LambdaResponse, Message, Scope
-from ._websocket_cycle import WebSocketExchange, run_websocket_app
-from ._websocket_scope import (
+from .._deadline import Deadline, deadline_for
+from .._errors import BadRequestError
+from .._lifespan import LifespanCycle
+from .._loop import DeadlineExceededError, get_loop, run
+from .._options import Options
+from .._sources._base import EventSource, grouped_headers
+from .._sources.websocket import WebSocketEvent, connect_request, message_body, parse_event
+from .._types import ASGIApp, LambdaContext, LambdaEvent, LambdaResponse, Message, Scope
+from . import DEFAULT_DSN, Connection, WebSocketAPI, _management_api, store_for
+from ._cycle import WebSocketExchange, run_websocket_app
+from ._scope import (
     CONNECTION_TTL,
     DENIAL_EXTENSION,
     dump_scope,
     load_scope,
     websocket_scope,
 )
-from .websockets import DEFAULT_DSN, Connection, WebSocketAPI, store_for
+from .backends._base import BackendUnavailableError, ConnectionStore
 
 logger = logging.getLogger("asgi_lambda")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ._types import RawHeaders
+from .._types import RawHeaders
 
 
 @dataclass(slots=True)

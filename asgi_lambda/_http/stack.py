@@ -19,14 +19,14 @@ Built-ins that have nothing to do with the given options are left out, not run a
 
 from __future__ import annotations
 
-from ._middleware import Middleware
-from ._options import Options
-from ._types import ASGIApp
-from .middlewares.access_log import AccessLog
-from .middlewares.binary import BinaryDetection
-from .middlewares.compression import Compression
-from .middlewares.lifespan import Lifespan
-from .middlewares.payload_limit import PayloadLimit
+from .._options import Options
+from .._types import ASGIApp
+from ..middlewares.access_log import AccessLog
+from ..middlewares.binary import BinaryDetection
+from ..middlewares.compression import Compression
+from ..middlewares.lifespan import Lifespan
+from ..middlewares.payload_limit import PayloadLimit
+from .middleware import Middleware
 
 
 def builtin_outer(options: Options) -> list[Middleware]:
@@ -37,15 +37,15 @@ def builtin_outer(options: Options) -> list[Middleware]:
     if options.access_log:
         stack.append(AccessLog(options))
     if options.tracer is not None:
-        from .middlewares.tracing import Tracing
+        from ..middlewares.tracing import Tracing
 
         stack.append(Tracing(options))
     if options.metrics is not None:
-        from .middlewares.metrics import Metrics
+        from ..middlewares.metrics import Metrics
 
         stack.append(Metrics(options))
     if options.exclude_headers:
-        from .middlewares.exclude_headers import ExcludeHeaders
+        from ..middlewares.exclude_headers import ExcludeHeaders
 
         stack.append(ExcludeHeaders(options))
     stack.append(PayloadLimit())
@@ -53,7 +53,7 @@ def builtin_outer(options: Options) -> list[Middleware]:
     if options.compression:
         stack.append(Compression(options))
     if options.api_gateway_base_path != "/" or options.strip_stage_path:
-        from .middlewares.base_path import BasePath
+        from ..middlewares.base_path import BasePath
 
         stack.append(BasePath(options))
     return stack

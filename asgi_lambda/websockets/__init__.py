@@ -4,6 +4,11 @@ Inside the app, the current connection is ``scope["aws.websocket"]`` (a ``Connec
 other code, such as an SQS-triggered function, build a ``WebSocketAPI`` with the same ``dsn`` as
 the handler and the API's Management API endpoint.  Both are synchronous on purpose: boto3 and
 the connection stores are, and a plain (non-async) Lambda handler must be able to broadcast.
+
+The rest of this package serves API Gateway WebSocket events: ``_handler.py`` ($connect, messages,
+$disconnect), ``_scope.py`` (the stored handshake scope), ``_cycle.py`` (the ASGI websocket
+exchange), ``_management_api.py`` (posting and closing through API Gateway), and ``backends/``
+(the connection stores a ``dsn`` names).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from . import _management_api
-from ._backends._base import ConnectionStore
+from .backends._base import ConnectionStore
 
 logger = logging.getLogger("asgi_lambda")
 
@@ -31,7 +36,7 @@ def store_for(dsn: str) -> ConnectionStore:
     """One store per dsn per execution environment, shared by the handler and every API object."""
     with _stores_lock:
         if dsn not in _stores:
-            from ._backends import backend_from_dsn
+            from .backends import backend_from_dsn
 
             _stores[dsn] = backend_from_dsn(dsn)
         return _stores[dsn]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._types import LambdaContext, LambdaEvent, RawHeaders
+from .._types import LambdaContext, LambdaEvent, RawHeaders
 
 if TYPE_CHECKING:
-    from ._deadline import Deadline
+    from .._deadline import Deadline
 
 
 @dataclass(slots=True)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
-from .._errors import ConfigurationError
+from ..._errors import ConfigurationError
 from ._base import BackendUnavailableError, ConnectionStore
 
 __all__ = ["BackendUnavailableError", "ConnectionStore", "backend_from_dsn"]
