@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from asgi_lambda.websockets import _management_api
 from asgi_lambda._options import build_options
 from asgi_lambda._sources.websocket import parse_event
 from asgi_lambda._types import Receive, Scope, Send
+from asgi_lambda.websockets import _management_api
 from asgi_lambda.websockets._handler import WebSocketHandler
 from asgi_lambda.websockets.backends.memory import MemoryStore
 from tests.websockets.conftest import Gateway, connect_event, message_event
