@@ -6,7 +6,6 @@ Names follow Mangum's where Mangum has the option, so migration is a rename.  Ev
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import logging
 from collections.abc import Collection, Sequence
@@ -52,6 +51,8 @@ class Options:
 
 def unknown_option(name: str) -> ConfigurationError:
     """The error for an option name ``asgi_handler`` does not have, with a near miss if any."""
+    import difflib  # only for the error: kept off the cold start
+
     known = list(Options.__dataclass_fields__)
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else f"; known options: {', '.join(known)}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import ipaddress
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -350,6 +349,8 @@ def client_from_forwarded_for(headers: RawHeaders) -> tuple[str, int] | None:
         return entry, 0
     if ":" not in entry:
         return None
+    import ipaddress  # IPv6 only: not worth 1.4 ms of every cold start
+
     try:
         ipaddress.IPv6Address(entry)
     except ValueError:

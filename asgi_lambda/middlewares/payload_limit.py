@@ -13,7 +13,6 @@ computed first, and the exact JSON size only when that bound exceeds the limit.
 
 from __future__ import annotations
 
-import json
 import logging
 
 from .._http.middleware import CallNext
@@ -42,6 +41,8 @@ def json_size(response: Response) -> int:
     bound = SHAPE_OVERHEAD + header_bytes * MAX_ESCAPE_GROWTH + body_size
     if bound <= MAX_RESPONSE_BYTES:
         return bound
+    import json  # the slow path only: off the cold start
+
     if not response.base64:
         body_size = len(json.dumps(body.decode("utf-8", "replace")))
     texts = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers]
