@@ -202,7 +202,9 @@ def asgi_handler(
         dsn: the WebSocket connection store (docs/websocket-backends.md).
         api_gateway_endpoint_url: the WebSocket Management API endpoint.
         api_gateway_region_name: its signing region.
-        logger, tracer, metrics: Powertools ``Logger``, ``Tracer`` and ``Metrics`` objects.
+        logger: a Powertools ``Logger`` (or a stdlib one) for the access log.
+        tracer: a Powertools ``Tracer``: one X-Ray subsegment per request.
+        metrics: a Powertools ``Metrics``: request metrics in EMF.
         deadline_margin: seconds before Lambda's deadline at which the app is cancelled (504).
         default_timeout: an invocation's time limit when there is no Lambda context.
         startup_timeout: seconds lifespan startup may take (503 and a later retry past it).

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates .venv (once) and installs asgi-lambda into it, editable, with what a profile needs:
-#   bash scripts/setup.sh        everything the tests, the benchmark and the docs use ("full")
+#   bash scripts/setup.sh        everything the tests, the benchmark and the docs site use ("full")
 #   bash scripts/setup.sh demo   only what the demo uses: asgi-lambda and Starlette (~20 MB)
 # Safe to run again: it reinstalls only when pyproject.toml or a requirements file changed.
 set -euo pipefail
@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 profile=${1:-full}
 case "$profile" in
   demo) packages=(-e . "starlette>=0.37") ;;
-  full) packages=(-e '.[dev,frameworks]' -r bench/requirements.txt) ;;
+  full) packages=(-e '.[dev,frameworks,docs]' -r bench/requirements.txt) ;;
   *) echo "scripts/setup.sh: unknown profile '$profile' (demo or full)" >&2; exit 2 ;;
 esac
 python=${PYTHON:-python3}
