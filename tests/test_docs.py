@@ -31,7 +31,8 @@ from asgi_lambda._samples import sample_event
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 BLOCK = re.compile(
-    r"(?P<marker><!-- docs-test: skip: [^>]*-->\n+)?(?P<indent>[ ]*)```python\n(?P<code>.*?)^(?P=indent)```",
+    r"(?P<marker><!-- docs-test: skip: [^>]*-->\n+)?"
+    r"(?P<indent>[ ]*)```python\n(?P<code>.*?)^(?P=indent)```",
     re.S | re.M,
 )
 
