@@ -13,7 +13,7 @@ import sys
 import time
 from dataclasses import asdict
 
-from . import coldstart
+from . import chart, coldstart
 from .cases import IN_PROCESS, Row
 from .contenders import CONTENDERS, MANGUM, OURS, close_floors
 from .report import render, verdicts
@@ -63,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         help="thread CPU time (default: robust on a busy machine) or wall time",
     )
     parser.add_argument("--json", help="also write the raw results to this file")
+    parser.add_argument("--chart", help="also draw the per-invocation times as SVG to this file")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args(argv)
 
@@ -75,9 +76,13 @@ def main(argv: list[str] | None = None) -> int:
     mode = f"{kind}, {settings.rounds} rounds, {cold_runs} cold runs, {args.clock} clock"
     rows = run(args.case or list(ALL_CASES), settings, cold_runs, args.clock, progress=True)
     print(render(rows, mode))
+    raw = [asdict(row) for row in rows]
     if args.json:
         with open(args.json, "w") as handle:
-            json.dump([asdict(row) for row in rows], handle, indent=1, default=str)
+            json.dump(raw, handle, indent=1, default=str)
+    if args.chart:
+        with open(args.chart, "w") as handle:
+            handle.write(chart.svg(chart.medians_from_json(raw), subtitle=mode))
     missed = [v for v in verdicts(rows) if v.held is False]
     return 1 if args.strict and missed else 0
 
