@@ -25,6 +25,7 @@ from typing import Any
 from ._context import LambdaContext, context_from_file
 from ._errors import ConfigurationError, EventError
 from ._handler import asgi_handler
+from ._options import is_lambda_handler
 from ._samples import SAMPLES, sample_event
 from ._version import __version__
 
@@ -69,11 +70,13 @@ def handler_for(target_name: str, target: Any, args: argparse.Namespace) -> Any:
     options = _options(args.option)
     if args.lifespan is not None:
         options["lifespan"] = args.lifespan
-    if hasattr(target, "adapter"):  # built by asgi_handler, maybe under Powertools' decorators
+    # Built by asgi_handler (maybe under Powertools' decorators), or a handler of one's own,
+    # def handler(event, context): ... that calls one: invoked as Lambda would.
+    if hasattr(target, "adapter") or is_lambda_handler(target):
         if options:
             raise CommandError(
-                f"{target_name} is already a handler built by asgi_handler, whose options are "
-                "set in code: drop --lifespan/--option, or point at the ASGI app itself"
+                f"{target_name} is already a Lambda handler, whose options are set in code: "
+                "drop --lifespan/--option, or point at the ASGI app itself"
             )
         return target
     return asgi_handler(target, **options)

@@ -17,7 +17,9 @@ from ._http.middleware import Middleware
 
 LifespanMode = Literal["auto", "on", "off"]
 CompressionMode = bool | Literal["auto"]
-LogLevel = Literal["critical", "error", "warning", "info", "debug"]
+LogLevel = Literal[
+    "critical", "error", "warning", "info", "debug", "CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"
+]
 LIFESPAN_MODES = ("auto", "on", "off")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
@@ -59,30 +61,63 @@ def unknown_option(name: str) -> ConfigurationError:
     return ConfigurationError(f"unknown option {name!r}{hint}")
 
 
+def positional_names(function: Any) -> list[str] | None:
+    """The positional parameter names of ``function`` (None if it takes ``*args`` or has no
+    signature Python can read)."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return None
+    return [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def is_lambda_handler(obj: Any) -> bool:
+    """A plain (sync) function of ``(event, context)``: a Lambda handler, not an ASGI app."""
+    if not inspect.isfunction(obj) or inspect.iscoroutinefunction(obj):
+        return False
+    names = positional_names(inspect.unwrap(obj))
+    return names is not None and names[:2] == ["event", "context"]
+
+
 def check_app(app: Any) -> None:
-    """Refuse, with what to do instead, things that are not ASGI apps (checked once, here)."""
+    """Refuse, with what to do instead, things that are not ASGI apps (checked once, here).
+
+    ASGI 3 is ``async (scope, receive, send)``; ASGI 2 a sync callable of ``(scope)`` returning
+    one of ``(receive, send)``.  Two sync positional parameters is WSGI's ``(environ,
+    start_response)``, for a function and for an object's ``__call__`` (Flask, Django's
+    ``WSGIHandler``) alike.
+    """
     if app is None:
         raise ConfigurationError("asgi_handler(app): app is None; pass your ASGI application")
-    if inspect.isfunction(app) and not inspect.iscoroutinefunction(app):
-        names = [
-            p.name
-            for p in inspect.signature(app).parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        ]
-        if names[:2] == ["event", "context"]:
-            raise ConfigurationError(
-                f"asgi_handler got the Lambda handler {app.__name__!r} instead of an ASGI app: "
-                "use the decorator with the app, @asgi_handler(app), not bare @asgi_handler"
-            )
-        if len(names) == 2:
-            raise ConfigurationError(
-                f"{app.__name__!r} takes two arguments ({', '.join(names)}): that is a WSGI app, "
-                "not an ASGI one. Wrap it first, e.g. a2wsgi.WSGIMiddleware(app) or "
-                "asgiref.wsgi.WsgiToAsgi(app)"
-            )
     if not callable(app):
         raise ConfigurationError(
             f"asgi_handler(app): {app!r} is not callable; pass your ASGI application"
+        )
+    if is_lambda_handler(app):
+        raise ConfigurationError(
+            f"asgi_handler got the Lambda handler {app.__name__!r} instead of an ASGI app: "
+            "use the decorator with the app, @asgi_handler(app), not bare @asgi_handler"
+        )
+    if inspect.isclass(app):
+        return  # an ASGI 2 class (instantiated per scope); nothing to read from it here
+    function = app if inspect.isfunction(app) or inspect.ismethod(app) else app.__call__
+    names = positional_names(function)
+    if names is None:
+        return
+    label = getattr(app, "__name__", None) or type(app).__name__
+    if inspect.iscoroutinefunction(function):
+        if len(names) != 3:
+            raise ConfigurationError(
+                f"{label!r} is async with {len(names)} positional parameter(s): an ASGI 3 app "
+                "takes three, (scope, receive, send)"
+            )
+    elif len(names) == 2:
+        raise ConfigurationError(
+            f"{label!r} takes two arguments ({', '.join(names)}): that is a WSGI app, not an "
+            "ASGI one. Wrap it first, e.g. a2wsgi.WSGIMiddleware(app) or "
+            "asgiref.wsgi.WsgiToAsgi(app)"
         )
 
 
@@ -144,9 +179,11 @@ def build_options(**values: Any) -> Options:
 def _seconds(name: str, value: Any, allow_zero: bool) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
         raise ConfigurationError(f"option {name!r} must be a number of seconds, not {value!r}")
-    if value < 0 or (value == 0 and not allow_zero):
+    if value < 0 or (value == 0 and not allow_zero) or value == float("inf"):
         least = ">= 0" if allow_zero else "> 0"
-        raise ConfigurationError(f"option {name!r} must be {least} seconds, not {value!r}")
+        raise ConfigurationError(
+            f"option {name!r} must be a finite number {least} seconds, not {value!r}"
+        )
     return float(value)
 
 
@@ -169,7 +206,13 @@ def _strings(name: str, value: Any) -> tuple[str, ...]:
 
 def _log_level(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
-        return logging.getLevelName(value).lower()
+        name = logging.getLevelName(value)
+        if not isinstance(name, str) or name.lower() not in LOG_LEVELS:
+            raise ConfigurationError(
+                f"option 'log_level' must be one of {LOG_LEVELS} or a logging level number "
+                f"such as logging.INFO, not {value!r}"
+            )
+        return name.lower()
     if not isinstance(value, str) or value.lower() not in LOG_LEVELS:
         raise ConfigurationError(f"option 'log_level' must be one of {LOG_LEVELS}, not {value!r}")
     return value.lower()

@@ -192,7 +192,7 @@ def test_options_for_a_handler_built_in_code_are_refused_with_a_message() -> Non
     result = cli("invoke", "examples.app:handler", "--event", "rest", "--lifespan", "off")
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "asgi-lambda: examples.app:handler is already a handler built by asgi_handler, whose "
+        "asgi-lambda: examples.app:handler is already a Lambda handler, whose "
         "options are set in code: drop --lifespan/--option, or point at the ASGI app itself"
     )
 
@@ -212,7 +212,21 @@ def test_a_missing_module_or_attribute_is_named() -> None:
     assert missing.stderr.strip() == "asgi-lambda: 'examples.app' has no attribute 'nope'"
 
 
+def test_a_handler_of_ones_own_is_invoked_as_lambda_would() -> None:
+    result = cli(
+        "invoke",
+        "tests.cli_targets.own_handler:handler",
+        "--event",
+        "http-api-v2",
+        "--path",
+        "/hello",
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["statusCode"] == 200
+
+
 def test_a_mangum_handler_is_recognised_and_named() -> None:
+    pytest.importorskip("mangum", reason="mangum is a benchmark dependency")
     result = cli("invoke", "tests.cli_targets.mangum_app:handler", "--event", "rest")
     assert result.returncode == 2
     assert "tests.cli_targets.mangum_app:handler is a Mangum handler" in result.stderr

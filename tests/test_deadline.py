@@ -193,3 +193,15 @@ def test_time_options_must_be_seconds(option: str, value: object) -> None:
 
     with pytest.raises(ConfigurationError, match=option):
         asgi_handler(never_returns, **{option: value})
+
+
+def test_a_magicmock_context_leaves_the_default_timeout() -> None:
+    # float(MagicMock()) is 1.0: taken as 1 ms left, every request timed out at once.
+    from unittest.mock import MagicMock
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await asyncio.sleep(0.01)
+        await answer(send)
+
+    handler = asgi_handler(app, lifespan="off")
+    assert handler(load_event(V2), MagicMock())["statusCode"] == 200

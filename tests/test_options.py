@@ -151,3 +151,34 @@ def test_async_function_and_class_middlewares_are_accepted() -> None:
 def test_a_bad_dsn_is_refused_at_construction_not_at_the_first_event(dsn: str, named: str) -> None:
     with pytest.raises(ConfigurationError, match=named):
         asgi_handler(app, dsn=dsn)
+
+
+def test_a_wsgi_object_such_as_a_flask_app_is_refused() -> None:
+    class WsgiApp:  # Flask and Django's WSGIHandler: __call__(environ, start_response)
+        def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+            return [b""]
+
+    with pytest.raises(ConfigurationError, match="'WsgiApp' takes two arguments.*WSGI app"):
+        asgi_handler(WsgiApp())
+
+
+def test_an_async_function_of_the_wrong_arity_is_refused() -> None:
+    async def one(scope: Scope) -> None: ...
+
+    with pytest.raises(ConfigurationError, match="takes three, \\(scope, receive, send\\)"):
+        asgi_handler(one)
+
+
+@pytest.mark.parametrize("level", ["INFO", "debug", 20])
+def test_log_level_accepts_names_in_either_case_and_level_numbers(level: Any) -> None:
+    asgi_handler(app, log_level=level)
+
+
+def test_a_log_level_number_logging_does_not_know_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match="log_level"):
+        asgi_handler(app, log_level=99)
+
+
+def test_an_infinite_time_option_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="deadline_margin"):
+        asgi_handler(app, deadline_margin=float("inf"))
