@@ -68,7 +68,13 @@ def run(coroutine: Coroutine[Any, Any, T], deadline: Deadline | None = None) -> 
             deadline.disarm()
     if not task.done():
         if deadline is not None and deadline.expired and loop.time() >= deadline.stop_at:
-            _abandon(task)
+            task.remove_done_callback(_stop)
+            logger.error(
+                "the app was still running at the invocation's deadline although it was "
+                "cancelled (it swallowed CancelledError): abandoning it so it cannot run into "
+                "later invocations"
+            )
+            abandon(task)
             raise DeadlineExceededError("the invocation ran past its deadline and was abandoned")
         return loop.run_until_complete(task)  # something else stopped the loop
     return task.result()
@@ -78,20 +84,22 @@ def _stop(task: asyncio.Task[Any]) -> None:
     task.get_loop().stop()
 
 
-def _abandon(task: asyncio.Task[Any]) -> None:
+def abandon(task: asyncio.Task[Any]) -> None:
     """End a task that ignored cancellation: close its coroutine, then cancel what it awaits.
 
     Closing throws ``GeneratorExit`` at the point where the coroutine waits (its ``finally``
-    blocks run); cancelling then wakes the task, which finds its coroutine closed and ends as
-    cancelled on the loop's next run instead of resuming the app.
+    blocks run); cancelling then wakes the task, which finds its coroutine closed and ends on
+    the loop's next run instead of resuming the app.  Its outcome is collected, so it is not
+    reported again as an exception nobody retrieved.
     """
-    task.remove_done_callback(_stop)
-    logger.error(
-        "the app was still running at the invocation's deadline although it was cancelled "
-        "(it swallowed CancelledError): abandoning it so it cannot run into later invocations"
-    )
+    task.add_done_callback(_collect)
     try:
         task.get_coro().close()
     except RuntimeError:
         logger.exception("the abandoned app ignored GeneratorExit too")
     task.cancel()
+
+
+def _collect(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled():
+        task.exception()

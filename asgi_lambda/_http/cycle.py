@@ -139,8 +139,6 @@ class InvalidResponseError(TypeError):
     """The app sent a response message the ASGI spec does not allow; the client gets a 500."""
 
 
-
-
 def _response_headers(headers: Iterable[Iterable[bytes]]) -> RawHeaders:
     """The app's headers as a list of our own: names lower-case, names and values ``bytes``.
 

@@ -19,6 +19,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 
+from .._loop import abandon
 from .._types import ASGIApp, Message, RawHeaders, Scope
 
 logger = logging.getLogger("asgi_lambda")
@@ -153,6 +154,9 @@ class WebSocketExchange:
             self._idle.clear()
 
 
+ABANDON_AFTER = 0.1  # seconds an app cancelled at the deadline has to finish its cleanup
+
+
 async def run_websocket_app(app: ASGIApp, scope: Scope, exchange: WebSocketExchange) -> None:
     """Run the app until it returns or idles; its own exceptions are raised from here."""
     task = asyncio.ensure_future(app(scope, exchange.receive, exchange.send))
@@ -160,7 +164,20 @@ async def run_websocket_app(app: ASGIApp, scope: Scope, exchange: WebSocketExcha
     try:
         await asyncio.wait({task, idle}, return_when=asyncio.FIRST_COMPLETED)
     except asyncio.CancelledError:
+        # The invocation's deadline: the app gets a moment for its own cleanup, and an app
+        # that swallows the cancellation is abandoned, so it cannot run into later invocations.
         task.cancel()
+        try:
+            await asyncio.wait({task}, timeout=ABANDON_AFTER)
+        finally:  # also when this run is itself abandoned while waiting (GeneratorExit)
+            if not task.done():
+                logger.error("websocket app ignored its cancellation at the deadline: abandoning")
+                abandon(task)
+        raise
+    except GeneratorExit:
+        # This run itself is being abandoned (_loop.run, at the hard deadline): so is the app.
+        if not task.done():
+            abandon(task)
         raise
     finally:
         idle.cancel()

@@ -66,6 +66,7 @@ class WebSocketHandler:
         self.app = app
         self.options = options
         self.store = store if store is not None else store_for(options.dsn or DEFAULT_DSN)
+        self._local_store = bool(getattr(self.store, "local", False))
         # The option, else the environment (read once per environment), else from each event.
         self.endpoint_url = options.api_gateway_endpoint_url or _management_api.env_endpoint()
         # the adapter's own cycle (shared with HTTP requests), so startup runs once per environment
@@ -143,12 +144,12 @@ class WebSocketHandler:
         deadline: Deadline,
     ) -> LambdaResponse:
         try:
-            if not await self._started():
+            if not await self._started(deadline):
                 if conn.event_type == "DISCONNECT":  # the connection is gone all the same
-                    self._store(
+                    await self._store(
                         "forgetting", conn.connection_id, self.store.delete, conn.connection_id
                     )
-                return {"statusCode": 500}
+                return {"statusCode": 503 if self._startup_timed_out() else 500}
             if handshake is not None:
                 return await self._connect(handshake, event, context, conn)
             if conn.event_type == "MESSAGE":
@@ -169,12 +170,19 @@ class WebSocketHandler:
             )
             return {"statusCode": 504}
 
-    async def _started(self) -> bool:
+    async def _started(self, deadline: Deadline) -> bool:
+        """Lifespan startup, given at most 90% of what the deadline leaves (as on HTTP)."""
         cycle = self.lifespan
-        if cycle is None or cycle.serving or await cycle.startup():
+        if cycle is None or cycle.serving:
             return True
-        logger.error("answering 500: ASGI lifespan startup failed: %s", cycle.failure)
+        if await cycle.startup(deadline.remaining(get_loop().time()) * 0.9):
+            return True
+        status = 503 if cycle.timed_out else 500
+        logger.error("answering %d: ASGI lifespan startup failed: %s", status, cycle.failure)
         return False
+
+    def _startup_timed_out(self) -> bool:
+        return self.lifespan is not None and self.lifespan.timed_out
 
     async def _connect(
         self, base: Scope, event: LambdaEvent, context: LambdaContext, conn: Connection
@@ -191,14 +199,16 @@ class WebSocketHandler:
             )
         refused = error is not None or not exchange.accepted or exchange.close_code is not None
         if refused and conn.joined:
-            self._store("forgetting", conn.connection_id, self.store.delete, conn.connection_id)
+            await self._store(
+                "forgetting", conn.connection_id, self.store.delete, conn.connection_id
+            )
         if error is not None:
             return self._app_failed(error)
         if exchange.denial_status is not None:
             return _denial(exchange)
         if refused:
             return {"statusCode": 403}
-        self._store(
+        await self._store(
             "saving", conn.connection_id, self.store.save, conn.connection_id, dump_scope(base)
         )
         headers = exchange.accept_headers
@@ -219,7 +229,7 @@ class WebSocketHandler:
         except BadRequestError as exc:
             logger.warning("answering 400: %s", exc)
             return {"statusCode": 400}
-        scope = self._restore(conn)
+        scope = await self._restore(conn)
         if scope is None:
             logger.warning(
                 "no stored scope for websocket connection %s: answering 410 without running the "
@@ -239,7 +249,7 @@ class WebSocketHandler:
         exchange = WebSocketExchange([CONNECT, received], deliver)
         error = await self._run(self._with_invocation(scope, event, context, conn), exchange)
         if exchange.gone:
-            self._store("forgetting", connection_id, conn.api.forget, connection_id)
+            await self._store("forgetting", connection_id, conn.api.forget, connection_id)
         elif exchange.close_code is not None:
             try:
                 await asyncio.to_thread(_management_api.delete, api_client, connection_id)
@@ -248,7 +258,7 @@ class WebSocketHandler:
                     "closing websocket connection %s failed: answering 500", connection_id
                 )
                 return {"statusCode": 500}
-            self._store("forgetting", connection_id, self.store.delete, connection_id)
+            await self._store("forgetting", connection_id, self.store.delete, connection_id)
         if error is not None:
             return self._app_failed(error)
         return {"statusCode": 200}
@@ -256,7 +266,7 @@ class WebSocketHandler:
     async def _disconnect(
         self, model: WebSocketEvent, event: LambdaEvent, context: LambdaContext, conn: Connection
     ) -> LambdaResponse:
-        scope = self._restore(conn)
+        scope = await self._restore(conn)
         error: Exception | None = None
         if scope is None:
             logger.info(
@@ -272,7 +282,7 @@ class WebSocketHandler:
             }
             exchange = WebSocketExchange([CONNECT, disconnect], None)
             error = await self._run(self._with_invocation(scope, event, context, conn), exchange)
-        self._store("forgetting", conn.connection_id, self.store.delete, conn.connection_id)
+        await self._store("forgetting", conn.connection_id, self.store.delete, conn.connection_id)
         if error is not None:
             return self._app_failed(error)
         return {"statusCode": 200}
@@ -287,8 +297,8 @@ class WebSocketHandler:
             scope["state"] = self.lifespan.state.copy()
         return scope
 
-    def _restore(self, conn: Connection) -> Scope | None:
-        text = self._store("loading", conn.connection_id, self.store.load, conn.connection_id)
+    async def _restore(self, conn: Connection) -> Scope | None:
+        text = await self._store("loading", conn.connection_id, self.store.load, conn.connection_id)
         if text is None:
             return None
         try:
@@ -302,7 +312,7 @@ class WebSocketHandler:
                 conn.connection_id,
                 CONNECTION_TTL // 3600,
             )
-            self._store("forgetting", conn.connection_id, conn.api.forget, conn.connection_id)
+            await self._store("forgetting", conn.connection_id, conn.api.forget, conn.connection_id)
         return scope
 
     async def _run(self, scope: Scope, exchange: WebSocketExchange) -> Exception | None:
@@ -324,10 +334,17 @@ class WebSocketHandler:
             raise error
         return {"statusCode": 500}
 
-    def _store(self, action: str, connection_id: str, call: Any, *args: Any) -> Any:
-        """A store call; a failure logs one line and answers 500 (raises ``_StoreFailed``)."""
+    async def _store(self, action: str, connection_id: str, call: Any, *args: Any) -> Any:
+        """A store call; a failure logs one line and answers 500 (raises ``_StoreFailed``).
+
+        A store on the network runs in a worker thread, so the invocation's deadline can cancel
+        the wait: each call is bounded, but its bound (seconds) may exceed what a short Lambda
+        timeout leaves.  Local stores (memory, SQLite) are called directly.
+        """
         try:
-            return call(*args)
+            if self._local_store:
+                return call(*args)
+            return await asyncio.to_thread(call, *args)
         except BackendUnavailableError as exc:
             logger.error(
                 "connection store unavailable while %s websocket connection %s: %s: answering 500",

@@ -82,3 +82,28 @@ def test_connect_answers_500_well_inside_29_s_when_the_backend_freezes(
         print(f"\n{backend} frozen: $connect answered {answer} in {took:.1f} s")
     assert answer == {"statusCode": 500}
     assert took < ANSWER_WITHIN
+
+
+class ShortContext:
+    """A Lambda context with ``seconds`` left, as with SAM's default 3 s timeout."""
+
+    def __init__(self, seconds: float) -> None:
+        self.ends = time.monotonic() + seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int((self.ends - time.monotonic()) * 1000)
+
+
+def test_a_frozen_store_cannot_hold_an_invocation_past_a_short_deadline(
+    proxy_to: Any, request: pytest.FixtureRequest
+) -> None:
+    dsn, proxy = _dsn("redis", proxy_to, request)
+    moto = request.getfixturevalue("moto_endpoint")
+    handler = asgi_handler(accepting_app, lifespan="off", dsn=dsn, api_gateway_endpoint_url=moto)
+    assert handler(connect_event("conn-before"), None) == {"statusCode": 200}
+    proxy.freeze()
+    start = time.monotonic()
+    answer = handler(connect_event("conn-frozen"), ShortContext(1.5))  # store bound: ~4 s
+    took = time.monotonic() - start
+    assert answer == {"statusCode": 504}
+    assert 0.8 < took < 1.4

@@ -82,3 +82,63 @@ def test_an_app_sleeping_in_connect_is_cancelled_and_answered_504(
     start = time.monotonic()
     assert handler(connect_event("conn-1")) == {"statusCode": 504}
     assert time.monotonic() - start < 1
+
+
+class ShortContext:
+    def __init__(self, seconds: float) -> None:
+        self.ends = time.monotonic() + seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int((self.ends - time.monotonic()) * 1000)
+
+
+def test_a_startup_that_outlasts_a_short_deadline_answers_503_and_is_retried(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from asgi_lambda import _lifespan
+
+    monkeypatch.setattr(_lifespan, "RETRY_BACKOFF", 0.0)
+    starts: list[int] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await receive()
+            starts.append(1)
+            if len(starts) == 1:
+                await asyncio.sleep(3600)
+            await send({"type": "lifespan.startup.complete"})
+            await receive()
+            return
+        await accepting_app(scope, receive, send)
+
+    handler = asgi_handler(app, dsn="memory://", api_gateway_endpoint_url="http://127.0.0.1:9")
+    assert handler(connect_event("conn-1"), ShortContext(1.0)) == {"statusCode": 503}
+    assert handler(connect_event("conn-2"), ShortContext(5.0)) == {"statusCode": 200}
+    assert starts == [1, 1]
+
+
+def test_a_websocket_app_that_swallows_cancellation_does_not_run_on(
+    make_handler: MakeHandler,
+) -> None:
+    ticks: list[float] = []
+
+    async def stubborn(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["query_string"] == b"quick=1":
+            await accepting_app(scope, receive, send)
+            return
+        while True:
+            try:
+                await asyncio.sleep(0.01)
+                ticks.append(time.monotonic())
+            except asyncio.CancelledError:
+                pass
+
+    handler = make_handler(stubborn, default_timeout=0.5, deadline_margin=0.2)
+    assert handler(connect_event("conn-1"))["statusCode"] == 504
+    after = len(ticks)
+    quick = connect_event("conn-2", query={"quick": ["1"]})
+    for _ in range(3):
+        assert handler(quick) == {"statusCode": 200}
+    time.sleep(0.05)
+    assert handler(quick) == {"statusCode": 200}
+    assert len(ticks) == after

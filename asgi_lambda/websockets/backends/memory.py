@@ -11,6 +11,9 @@ import threading
 
 
 class MemoryStore:
+    # In this process or on this machine's disk: called on the loop, not in a worker thread.
+    local = True
+
     def __init__(self) -> None:
         self._data: dict[str, str] = {}
         self._groups: dict[str, set[str]] = {}

@@ -86,7 +86,6 @@ class PostgresStore:
 
     def _connect(self) -> psycopg.Connection[Any]:
         if self._connection is None or self._connection.closed:
-
             connection = _bounded_connection_class(self._timeout).connect(
                 self._url, autocommit=True
             )

@@ -28,6 +28,9 @@ CREATE INDEX IF NOT EXISTS memberships_by_connection ON memberships (connection_
 
 
 class SqliteStore:
+    # In this process or on this machine's disk: called on the loop, not in a worker thread.
+    local = True
+
     def __init__(self, path: str) -> None:
         self._path = path
         self._connection: sqlite3.Connection | None = None
