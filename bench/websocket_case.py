@@ -3,7 +3,7 @@
 Absolute numbers only: Mangum has no WebSocket support, and there is no floor worth the name (the
 work is the backend's).  The app answers each message without sending, so no Management API call is
 made: what is timed is detect, restore the stored scope from the backend, run the app, answer.
-Skipped with a message until ``asgi_lambda/_websocket.py`` is built.
+Skipped with a message until ``asgi_lambda/websockets/_handler.py`` is built.
 """
 
 from __future__ import annotations

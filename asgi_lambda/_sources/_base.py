@@ -184,7 +184,7 @@ def _add_headers(
     see = seen.add
     names = _header_names
     for name, values in source.items():
-        if values is None:
+        if values is None or values == []:  # absent: the other map may have the name
             continue
         key = names.get(name)  # _key, inlined: a call per header was a tenth of this loop
         if key is None:
@@ -314,6 +314,8 @@ def server_address(host: str, port_header: str | None, scheme: str) -> tuple[str
     if ":" in host and not host.endswith("]"):
         host, _, port_text = host.rpartition(":")
         port_header = port_header or port_text
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]  # an IPv6 literal: the address, as ASGI servers report it
     default = 443 if scheme == "https" else 80
     if not port_header:
         return host, default

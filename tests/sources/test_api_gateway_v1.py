@@ -360,3 +360,10 @@ def test_any_header_set_round_trips(
     if cookies:
         expected.append((b"cookie", "; ".join(cookies).encode()))
     assert scope["headers"] == expected
+
+
+def test_an_empty_multi_value_list_does_not_hide_the_single_value_header() -> None:
+    event = load_event(EVENT)
+    event["headers"]["Host"] = "api.example.com"
+    event["multiValueHeaders"]["Host"] = []
+    assert header_values(scope_for(event), b"host") == [b"api.example.com"]

@@ -96,7 +96,7 @@ def test_a_forwarded_proto_other_than_http_or_https_is_ignored(proto: str) -> No
     [
         ("localhost:3000", ("localhost", 3000)),
         ("127.0.0.1:8000", ("127.0.0.1", 8000)),
-        ("[::1]:8000", ("[::1]", 8000)),
+        ("[::1]:8000", ("::1", 8000)),
         ("app.localhost", ("app.localhost", 80)),
     ],
 )
