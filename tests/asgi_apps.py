@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -61,3 +64,13 @@ async def _items_echo(request: Request) -> Response:
 def items_echo_app() -> Starlette:
     """Starlette answering ``/items/{name}`` with what it saw as JSON, and setting two cookies."""
     return Starlette(routes=[Route("/items/{name}", _items_echo)])
+
+
+async def tick_swallowing_cancellation(ticks: list[float]) -> None:
+    """What a misbehaving app does: ticks forever and swallows every cancellation."""
+    while True:
+        try:
+            await asyncio.sleep(0.01)
+            ticks.append(time.monotonic())
+        except asyncio.CancelledError:
+            pass

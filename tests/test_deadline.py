@@ -11,22 +11,17 @@ from typing import Any
 import pytest
 
 from asgi_lambda import InvocationFailedError, asgi_handler
+from asgi_lambda._context import LambdaContext
 from asgi_lambda._types import Receive, Scope, Send
+from tests.asgi_apps import tick_swallowing_cancellation
 from tests.conftest import load_event
 
 V2 = "pt-apiGatewayProxyV2Event"
 
 
-class Context:
+def Context(remaining_ms: int) -> LambdaContext:  # noqa: N802 - reads as the class it makes
     """A Lambda context whose invocation has ``remaining_ms`` left when it starts."""
-
-    aws_request_id = "req-1"
-
-    def __init__(self, remaining_ms: int) -> None:
-        self.ends = time.monotonic() + remaining_ms / 1000
-
-    def get_remaining_time_in_millis(self) -> int:
-        return int((self.ends - time.monotonic()) * 1000)
+    return LambdaContext(timeout=remaining_ms / 1000, aws_request_id="req-1")
 
 
 async def answer(send: Send, status: int = 200, body: bytes = b"ok") -> None:
@@ -83,12 +78,7 @@ def test_an_app_that_swallows_cancellation_is_abandoned_and_stays_dead(
         if scope["path"] == "/quick":
             await answer(send)
             return
-        while True:
-            try:
-                await asyncio.sleep(0.01)
-                ticks.append(time.monotonic())
-            except asyncio.CancelledError:
-                pass
+        await tick_swallowing_cancellation(ticks)
 
     handler = asgi_handler(stubborn, lifespan="off", deadline_margin=0.2)
     response, took = timed(handler, Context(remaining_ms=500))

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from asgi_lambda import asgi_handler
+from asgi_lambda._context import LambdaContext
 from asgi_lambda._types import Receive, Scope, Send
 from tests.websockets.conftest import connect_event
 from tests.websockets.freezable_proxy import FreezableProxy
@@ -84,16 +85,6 @@ def test_connect_answers_500_well_inside_29_s_when_the_backend_freezes(
     assert took < ANSWER_WITHIN
 
 
-class ShortContext:
-    """A Lambda context with ``seconds`` left, as with SAM's default 3 s timeout."""
-
-    def __init__(self, seconds: float) -> None:
-        self.ends = time.monotonic() + seconds
-
-    def get_remaining_time_in_millis(self) -> int:
-        return int((self.ends - time.monotonic()) * 1000)
-
-
 def test_a_frozen_store_cannot_hold_an_invocation_past_a_short_deadline(
     proxy_to: Any, request: pytest.FixtureRequest
 ) -> None:
@@ -103,7 +94,7 @@ def test_a_frozen_store_cannot_hold_an_invocation_past_a_short_deadline(
     assert handler(connect_event("conn-before"), None) == {"statusCode": 200}
     proxy.freeze()
     start = time.monotonic()
-    answer = handler(connect_event("conn-frozen"), ShortContext(1.5))  # store bound: ~4 s
+    answer = handler(connect_event("conn-frozen"), LambdaContext(timeout=1.5))  # store bound: ~4 s
     took = time.monotonic() - start
     assert answer == {"statusCode": 504}
     assert 0.8 < took < 1.4

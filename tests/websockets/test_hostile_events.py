@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from asgi_lambda import asgi_handler
+from asgi_lambda._context import LambdaContext
 from asgi_lambda._types import Receive, Scope, Send
 from asgi_lambda.websockets._handler import MAX_APIS
+from tests.asgi_apps import tick_swallowing_cancellation
 from tests.websockets.conftest import Handler, connect_event, message_event
 
 MakeHandler = Callable[..., Handler]
@@ -84,14 +86,6 @@ def test_an_app_sleeping_in_connect_is_cancelled_and_answered_504(
     assert time.monotonic() - start < 1
 
 
-class ShortContext:
-    def __init__(self, seconds: float) -> None:
-        self.ends = time.monotonic() + seconds
-
-    def get_remaining_time_in_millis(self) -> int:
-        return int((self.ends - time.monotonic()) * 1000)
-
-
 def test_a_startup_that_outlasts_a_short_deadline_answers_503_and_is_retried(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -112,8 +106,8 @@ def test_a_startup_that_outlasts_a_short_deadline_answers_503_and_is_retried(
         await accepting_app(scope, receive, send)
 
     handler = asgi_handler(app, dsn="memory://", api_gateway_endpoint_url="http://127.0.0.1:9")
-    assert handler(connect_event("conn-1"), ShortContext(1.0)) == {"statusCode": 503}
-    assert handler(connect_event("conn-2"), ShortContext(5.0)) == {"statusCode": 200}
+    assert handler(connect_event("conn-1"), LambdaContext(timeout=1.0)) == {"statusCode": 503}
+    assert handler(connect_event("conn-2"), LambdaContext(timeout=5.0)) == {"statusCode": 200}
     assert starts == [1, 1]
 
 
@@ -126,12 +120,7 @@ def test_a_websocket_app_that_swallows_cancellation_does_not_run_on(
         if scope["query_string"] == b"quick=1":
             await accepting_app(scope, receive, send)
             return
-        while True:
-            try:
-                await asyncio.sleep(0.01)
-                ticks.append(time.monotonic())
-            except asyncio.CancelledError:
-                pass
+        await tick_swallowing_cancellation(ticks)
 
     handler = make_handler(stubborn, default_timeout=0.5, deadline_margin=0.2)
     assert handler(connect_event("conn-1"))["statusCode"] == 504
