@@ -56,27 +56,31 @@ def run(coroutine: Coroutine[Any, Any, T], deadline: Deadline | None = None) -> 
     if deadline is not None:
         deadline.arm(task, loop)
     try:
-        loop.run_forever()
-    except BaseException:
-        # KeyboardInterrupt or SystemExit raised in the task leaves run_forever at once: the
-        # task holds it too, and is marked retrieved so it is not reported again at exit.
-        if task.done() and not task.cancelled():
-            task.exception()
-        raise
+        while not task.done():
+            try:
+                loop.run_forever()
+            except BaseException:
+                # KeyboardInterrupt or SystemExit raised in the task leaves run_forever at
+                # once: the task holds it too, and is marked retrieved so it is not reported
+                # again at exit.
+                if task.done() and not task.cancelled():
+                    task.exception()
+                raise
+            if task.done():
+                break
+            if deadline is not None and deadline.expired and loop.time() >= deadline.stop_at:
+                task.remove_done_callback(_stop)
+                logger.error(
+                    "the app was still running at the invocation's deadline although it was "
+                    "cancelled (it swallowed CancelledError): abandoning it so it cannot run "
+                    "into later invocations"
+                )
+                abandon(task)
+                raise DeadlineExceededError("the invocation ran past its deadline: abandoned")
+            # Something else stopped the loop: run on, the deadline still armed.
     finally:
         if deadline is not None:
             deadline.disarm()
-    if not task.done():
-        if deadline is not None and deadline.expired and loop.time() >= deadline.stop_at:
-            task.remove_done_callback(_stop)
-            logger.error(
-                "the app was still running at the invocation's deadline although it was "
-                "cancelled (it swallowed CancelledError): abandoning it so it cannot run into "
-                "later invocations"
-            )
-            abandon(task)
-            raise DeadlineExceededError("the invocation ran past its deadline and was abandoned")
-        return loop.run_until_complete(task)  # something else stopped the loop
     return task.result()
 
 

@@ -87,3 +87,21 @@ print(asgi_handler(app, lifespan="off")(event, None)["statusCode"])
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=20, check=True
     )
     assert result.stdout.strip() == "200"
+
+
+def test_a_loop_stopped_by_app_code_still_finishes_the_invocation_under_its_deadline() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        asyncio.get_running_loop().stop()  # someone else's stop: the invocation runs on
+        await asyncio.sleep(0.01)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    handler = asgi_handler(app, lifespan="off")
+    assert handler(load_event("pt-apiGatewayProxyV2Event"), None)["statusCode"] == 200
+
+    async def stuck(scope: Scope, receive: Receive, send: Send) -> None:
+        asyncio.get_running_loop().stop()
+        await asyncio.sleep(3600)
+
+    bounded = asgi_handler(stuck, lifespan="off", default_timeout=0.3, deadline_margin=0.1)
+    assert bounded(load_event("pt-apiGatewayProxyV2Event"), None)["statusCode"] == 504
