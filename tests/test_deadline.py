@@ -81,10 +81,12 @@ def test_an_app_that_swallows_cancellation_is_abandoned_and_stays_dead(
         await tick_swallowing_cancellation(ticks)
 
     handler = asgi_handler(stubborn, lifespan="off", deadline_margin=0.2)
-    response, took = timed(handler, Context(remaining_ms=500))
+    with caplog.at_level(logging.INFO, logger="asgi_lambda.access"):
+        response, took = timed(handler, Context(remaining_ms=500))
     assert response["statusCode"] == 504
     assert took < 0.5  # answered before Lambda's own deadline
     assert "swallowed CancelledError" in caplog.text
+    assert "504 (the app ignored its cancellation and was abandoned)" in caplog.text
     after = len(ticks)
     quick = load_event(V2)
     quick["rawPath"] = "/quick"

@@ -92,6 +92,9 @@ class AccessLog:
             return response
         except Exception:
             raise
+        except GeneratorExit:  # _loop.run abandoned the app at the deadline; the handler sends 504
+            status = "504 (the app ignored its cancellation and was abandoned)"
+            raise
         except BaseException as exc:
             status = f"{type(exc).__name__}, no response sent"
             raise
