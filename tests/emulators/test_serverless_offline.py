@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 import subprocess
 
 import httpx
 import pytest
 
-from tests.emulators.serverless_offline import Emulator
+from tests.emulators.serverless_offline import Emulator, missing
 from tests.emulators.sls_service.app import ITEMS
 
 PREFIXES = ["/v2", "/v1", "/rest"]
@@ -28,6 +29,8 @@ def get(offline: Emulator, path: str, **kwargs: object) -> httpx.Response:
 
 
 def curl(offline: Emulator, path: str, *args: str) -> subprocess.CompletedProcess[bytes]:
+    if shutil.which("curl") is None:
+        missing("curl on PATH")
     return subprocess.run(
         ["curl", "--silent", "--show-error", "--max-time", "30", *args, offline.url + path],
         capture_output=True,
