@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol, overload
 
 from ._asgi_app import as_asgi3
 from ._deadline import Deadline, deadline_for
-from ._errors import BadRequestError
+from ._errors import BadRequestError, UnknownEventError
 from ._http.cycle import log_timeout, run_http_app, timeout_response
 from ._http.middleware import CallNext, Middleware, compose
 from ._http.request import Request
@@ -19,6 +19,7 @@ from ._http.stack import middleware_stack
 from ._loop import DeadlineExceededError, get_loop, run
 from ._options import (
     CompressionMode,
+    EventKind,
     LifespanMode,
     LogLevel,
     Options,
@@ -32,6 +33,7 @@ from ._types import ASGIApp, LambdaContext, LambdaEvent, LambdaResponse
 from .middlewares.lifespan import Lifespan
 
 if TYPE_CHECKING:
+    from ._sources.events import EventDispatcher
     from .websockets._handler import WebSocketHandler
 
 logger = logging.getLogger("asgi_lambda")
@@ -74,6 +76,16 @@ class Adapter:
         self.middlewares = middleware_stack(self.app, options)
         self.chain: CallNext = compose(self.middlewares, self._run_app)
         self._websocket: WebSocketHandler | None = None
+        self._events: EventDispatcher | None = None
+        if options.event_routes or options.pass_through_path:
+            from ._sources.events import EventDispatcher  # only for functions that route them
+
+            self._events = EventDispatcher(
+                options.event_routes,
+                options.pass_through_path,
+                options.batch_item_failures,
+                self.run_request,
+            )
         if options.log_level:
             logger.setLevel(options.log_level.upper())
 
@@ -99,6 +111,15 @@ class Adapter:
             log_timeout(request, deadline, "a middleware")
             return timeout_response()
 
+    def run_request(self, request: Request) -> Response:
+        """Serve ``request`` through the chain on the loop, under its invocation's deadline."""
+        deadline = request.deadline = self.deadline(request.context)
+        try:
+            return run(self._serve(request), deadline)
+        except DeadlineExceededError:
+            log_timeout(request, deadline, "the app (it ignored cancellation)")
+            return timeout_response()
+
     def deadline(self, context: LambdaContext) -> Deadline:
         """This invocation's deadline, on the adapter's loop clock."""
         options = self.options
@@ -106,7 +127,13 @@ class Adapter:
         return deadline_for(context, now, options.deadline_margin, options.default_timeout)
 
     def __call__(self, event: LambdaEvent, context: LambdaContext) -> LambdaResponse:
-        source = detect(event)
+        try:
+            source = detect(event)
+        except UnknownEventError as unknown:
+            if self._events is None:
+                raise
+            result: LambdaResponse = self._events(event, context, unknown)
+            return result
         if source.kind == "websocket":
             answer: LambdaResponse = self._websocket_handler()(event, context, source)
             return answer
@@ -115,12 +142,7 @@ class Adapter:
         except BadRequestError as exc:
             logger.warning("answering %d: %s", exc.status, exc)
             return source.render(plain_text(exc.status, str(exc)), event)
-        deadline = request.deadline = self.deadline(context)
-        try:
-            response = run(self._serve(request), deadline)
-        except DeadlineExceededError:
-            log_timeout(request, deadline, "the app (it ignored cancellation)")
-            response = timeout_response()
+        response = self.run_request(request)
         rendered = source.render(response, event)
         status = response.status
         if status in self.options.fail_on_status:
@@ -176,6 +198,9 @@ def asgi_handler(
     default_timeout: float = 30.0,
     startup_timeout: float = 10.0,
     shutdown_timeout: float = 1.0,
+    event_routes: Mapping[EventKind, str] | None = None,
+    pass_through_path: str | None = None,
+    batch_item_failures: bool = False,
     **unknown: NoReturn,
 ) -> LambdaHandler:
     """Wrap an ASGI app into a Lambda handler.
@@ -209,6 +234,12 @@ def asgi_handler(
         default_timeout: an invocation's time limit when there is no Lambda context.
         startup_timeout: seconds lifespan startup may take (503 and a later retry past it).
         shutdown_timeout: seconds lifespan shutdown may take before it is cancelled.
+        event_routes: paths of the app that non-HTTP events are POSTed to, per kind
+            (``{"sqs": "/jobs", "schedule": "/cron"}``; docs/events.md).
+        pass_through_path: the path for every other non-HTTP event (default: the
+            ``AWS_LWA_PASS_THROUGH_PATH`` environment variable, as Lambda Web Adapter reads).
+        batch_item_failures: POST each SQS, Kinesis or DynamoDB Streams record separately and
+            answer ``{"batchItemFailures": [...]}`` for the ones that failed.
 
     Raises:
         ConfigurationError: an option is unknown or has a bad value, or ``app`` is not an ASGI
@@ -242,6 +273,9 @@ def asgi_handler(
         default_timeout=default_timeout,
         startup_timeout=startup_timeout,
         shutdown_timeout=shutdown_timeout,
+        event_routes=event_routes,
+        pass_through_path=pass_through_path,
+        batch_item_failures=batch_item_failures,
     )
     adapter = Adapter(app, options)
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Collection, Sequence
+import os
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -17,6 +18,11 @@ from ._http.middleware import Middleware
 
 LifespanMode = Literal["auto", "on", "off"]
 CompressionMode = bool | Literal["auto"]
+EventKind = Literal[
+    "sqs", "sns", "s3", "dynamodb", "kinesis", "eventbridge", "schedule", "direct"
+]
+EVENT_KINDS = ("sqs", "sns", "s3", "dynamodb", "kinesis", "eventbridge", "schedule", "direct")
+PASS_THROUGH_VARIABLE = "AWS_LWA_PASS_THROUGH_PATH"
 LogLevel = Literal[
     "critical", "error", "warning", "info", "debug", "CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"
 ]
@@ -49,6 +55,9 @@ class Options:
     default_timeout: float = 30.0
     startup_timeout: float = 10.0
     shutdown_timeout: float = 1.0
+    event_routes: dict[str, str] = field(default_factory=dict)
+    pass_through_path: str | None = None
+    batch_item_failures: bool = False
 
 
 def unknown_option(name: str) -> ConfigurationError:
@@ -169,6 +178,18 @@ def build_options(**values: Any) -> Options:
     for name in ("dsn", "api_gateway_endpoint_url", "api_gateway_region_name"):
         if values.get(name) is not None and not isinstance(values[name], str):
             raise ConfigurationError(f"option {name!r} must be a string, not {values[name]!r}")
+    if "event_routes" in values:
+        checked["event_routes"] = _event_routes(values["event_routes"])
+    if "pass_through_path" in values or "event_routes" in values:
+        path = values.get("pass_through_path")
+        if path is None:
+            path = os.environ.get(PASS_THROUGH_VARIABLE) or None
+        checked["pass_through_path"] = None if path is None else _path("pass_through_path", path)
+    if not isinstance(values.get("batch_item_failures", False), bool):
+        raise ConfigurationError(
+            f"option 'batch_item_failures' must be True or False, "
+            f"not {values['batch_item_failures']!r}"
+        )
     if values.get("dsn") is not None:
         from .websockets.backends import backend_from_dsn  # parses and checks; connects to nothing
 
@@ -185,6 +206,31 @@ def _seconds(name: str, value: Any, allow_zero: bool) -> float:
             f"option {name!r} must be a finite number {least} seconds, not {value!r}"
         )
     return float(value)
+
+
+def _event_routes(value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigurationError(
+            f"option 'event_routes' must map event kinds to paths, e.g. {{'sqs': '/jobs'}}, "
+            f"not {value!r}"
+        )
+    routes = {}
+    for kind, path in value.items():
+        if kind not in EVENT_KINDS:
+            raise ConfigurationError(
+                f"option 'event_routes' has an unknown event kind {kind!r}; known: "
+                f"{', '.join(EVENT_KINDS)}"
+            )
+        routes[kind] = _path(f"event_routes[{kind!r}]", path)
+    return routes
+
+
+def _path(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.startswith("/"):
+        raise ConfigurationError(f"option {name} must be a path starting with '/', not {value!r}")
+    return value
 
 
 def _base_path(value: Any) -> str:
