@@ -25,6 +25,7 @@ EXAMPLES = {
     "quart_app": "app",
     "django_project": "mysite.asgi",
     "websocket_app": "app",
+    "events_app": "app",
 }
 
 

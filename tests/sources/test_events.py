@@ -202,3 +202,71 @@ def test_a_batch_record_without_its_identifier_is_a_clear_error() -> None:
     with pytest.raises(BadEventError, match="batchItemFailures: messageId: Field required"):
         handler(event, None)
     assert issubclass(BadEventError, ValueError)
+
+
+def _lambda_sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
+    """The event Lambda's SQS poller builds from the messages it received."""
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {}),
+                "messageAttributes": {},
+                "md5OfBody": m["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": "us-east-1",
+            }
+            for m in messages
+        ]
+    }
+
+
+def test_failed_records_stay_on_a_real_queue_and_the_rest_are_gone(moto_endpoint: str) -> None:
+    import importlib
+    import uuid
+
+    boto3: Any = importlib.import_module("boto3")
+    sqs = boto3.client("sqs", region_name="us-east-1", endpoint_url=moto_endpoint)
+    url = sqs.create_queue(
+        QueueName=f"jobs-{uuid.uuid4().hex[:8]}", Attributes={"VisibilityTimeout": "0"}
+    )["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    try:
+        for body in ("ok", "fail", "ok"):
+            sqs.send_message(QueueUrl=url, MessageBody=body)
+        received = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"], WaitTimeSeconds=1
+        )["Messages"]
+        assert len(received) == 3
+        handler = asgi_handler(routed_app(), event_routes=ROUTES, batch_item_failures=True)
+        result = handler(_lambda_sqs_event(received, arn), LambdaContext())
+        failed = {item["itemIdentifier"] for item in result["batchItemFailures"]}
+        for message in received:  # what Lambda's poller does with the answer
+            if message["MessageId"] not in failed:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        left = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        assert [m["Body"] for m in left.get("Messages", [])] == ["fail"]
+        assert [m["MessageId"] for m in received if m["Body"] == "fail"] == sorted(failed)
+    finally:
+        sqs.delete_queue(QueueUrl=url)
+        sqs.close()
+
+
+def test_the_events_example_reports_its_poison_job_and_runs_its_schedule() -> None:
+    from pathlib import Path
+
+    monkeypatch.syspath_prepend(
+        str(Path(__file__).resolve().parents[2] / "examples" / "events_app")
+    )
+    import app as events_example  # examples/events_app/app.py, as Lambda imports it
+
+    batch = _sqs(['{"name": "resize"}', '{"name": "poison"}'])
+    assert events_example.handler(batch, None) == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
+    schedule = load_event("pt-eventBridgeEvent")
+    schedule.update({"detail-type": "Scheduled Event", "source": "aws.events"})
+    assert events_example.handler(schedule, None) == {"ran_at": schedule["time"]}
