@@ -258,12 +258,14 @@ def test_failed_records_stay_on_a_real_queue_and_the_rest_are_gone(moto_endpoint
 
 
 def test_the_events_example_reports_its_poison_job_and_runs_its_schedule() -> None:
+    import importlib.util
     from pathlib import Path
 
-    monkeypatch.syspath_prepend(
-        str(Path(__file__).resolve().parents[2] / "examples" / "events_app")
-    )
-    import app as events_example  # examples/events_app/app.py, as Lambda imports it
+    path = Path(__file__).resolve().parents[2] / "examples" / "events_app" / "app.py"
+    spec = importlib.util.spec_from_file_location("events_example", path)
+    assert spec is not None and spec.loader is not None
+    events_example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(events_example)  # examples/events_app/app.py, as Lambda loads it
 
     batch = _sqs(['{"name": "resize"}', '{"name": "poison"}'])
     assert events_example.handler(batch, None) == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
