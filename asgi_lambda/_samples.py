@@ -7,6 +7,7 @@ the fields that matter filled in.  Shapes follow AWS's documented examples.
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable, Sequence
 from urllib.parse import parse_qsl, unquote
 
@@ -258,6 +259,85 @@ def _websocket(event_type: str, route: str) -> Callable[..., LambdaEvent]:
     return build
 
 
+REGION = "us-east-1"
+
+
+def _records(source: str, record: dict[str, object]) -> LambdaEvent:
+    return {"Records": [{"eventSource": source, "awsRegion": REGION, **record}]}
+
+
+def _non_http(kind: str) -> Callable[..., LambdaEvent]:
+    """A non-HTTP event of ``kind`` carrying ``--body`` where the kind carries a payload."""
+
+    def build(
+        method: str, path: str, query: str, headers: Sequence[Header], body: bytes
+    ) -> LambdaEvent:
+        text = body.decode("utf-8", "replace") or "{}"
+        encoded = base64.b64encode(body or b"{}").decode("ascii")
+        arn = f"arn:aws:{{}}:{REGION}:{ACCOUNT}:{{}}"
+        if kind == "sqs":
+            return _records(
+                "aws:sqs",
+                {
+                    "messageId": "059f36b4-87a3-44ab-83d2-661975830a7d",
+                    "receiptHandle": "cli-receipt-handle",
+                    "body": text,
+                    "attributes": {"ApproximateReceiveCount": "1"},
+                    "messageAttributes": {},
+                    "eventSourceARN": arn.format("sqs", "jobs"),
+                },
+            )
+        if kind == "sns":
+            return {
+                "Records": [
+                    {
+                        "EventSource": "aws:sns",
+                        "EventSubscriptionArn": arn.format("sns", "topic:cli"),
+                        "Sns": {"Type": "Notification", "Message": text, "MessageId": "cli"},
+                    }
+                ]
+            }
+        if kind == "s3":
+            return _records(
+                "aws:s3",
+                {
+                    "eventName": "ObjectCreated:Put",
+                    "s3": {"bucket": {"name": "cli-bucket"}, "object": {"key": path.lstrip("/")}},
+                },
+            )
+        if kind == "dynamodb":
+            return _records(
+                "aws:dynamodb",
+                {
+                    "eventName": "INSERT",
+                    "dynamodb": {"Keys": {"id": {"S": "1"}}, "SequenceNumber": "111"},
+                    "eventSourceARN": arn.format("dynamodb", "table/cli/stream/1"),
+                },
+            )
+        if kind == "kinesis":
+            return _records(
+                "aws:kinesis",
+                {
+                    "kinesis": {"partitionKey": "1", "sequenceNumber": "4959", "data": encoded},
+                    "eventSourceARN": arn.format("kinesis", "stream/cli"),
+                },
+            )
+        scheduled = kind == "schedule"
+        return {
+            "version": "0",
+            "id": "cli-event-id",
+            "detail-type": "Scheduled Event" if scheduled else "Order Placed",
+            "source": "aws.events" if scheduled else "com.example.orders",
+            "account": ACCOUNT,
+            "time": "2026-12-01T03:00:00Z",
+            "region": REGION,
+            "resources": [],
+            "detail": {} if scheduled else json.loads(text) if text.startswith("{") else {},
+        }
+
+    return build
+
+
 SAMPLES: dict[str, Callable[[str, str, str, Sequence[Header], bytes], LambdaEvent]] = {
     "http-api-v2": http_api_v2,
     "function-url": http_api_v2,
@@ -270,6 +350,9 @@ SAMPLES: dict[str, Callable[[str, str, str, Sequence[Header], bytes], LambdaEven
     "websocket-connect": _websocket("CONNECT", "$connect"),
     "websocket-message": _websocket("MESSAGE", "$default"),
     "websocket-disconnect": _websocket("DISCONNECT", "$disconnect"),
+    **{kind: _non_http(kind) for kind in ("sqs", "sns", "eventbridge", "schedule", "s3")},
+    "dynamodb": _non_http("dynamodb"),
+    "kinesis": _non_http("kinesis"),
 }
 
 

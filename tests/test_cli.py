@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from asgi_lambda import UnknownEventError
 from asgi_lambda._cli import main
 from asgi_lambda._samples import SAMPLES, sample_event
 from tests.conftest import EVENTS
@@ -83,7 +84,14 @@ def test_every_sample_event_is_detected_as_its_own_kind(source: str) -> None:
         "websocket-connect": "websocket",
         "websocket-message": "websocket",
         "websocket-disconnect": "websocket",
-    }[source]
+    }.get(source)
+    if expected is None:  # a non-HTTP kind: no HTTP source claims it, its own kind does
+        from asgi_lambda._sources.events import event_kind
+
+        with pytest.raises(UnknownEventError):
+            detect(event)
+        assert event_kind(event) == source
+        return
     assert detect(event).name == expected
 
 
@@ -223,6 +231,20 @@ def test_a_handler_of_ones_own_is_invoked_as_lambda_would() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["statusCode"] == 200
+
+
+def test_a_non_http_sample_event_runs_through_an_app_with_routes() -> None:
+    result = cli(
+        "invoke",
+        "examples.events_app.app:handler",
+        "--event",
+        "sqs",
+        "--body",
+        '{"name": "poison"}',
+    )
+    assert result.returncode == 0, result.stderr
+    failures = json.loads(result.stdout)["batchItemFailures"]
+    assert failures == [{"itemIdentifier": "059f36b4-87a3-44ab-83d2-661975830a7d"}]
 
 
 def test_a_mangum_handler_is_recognised_and_named() -> None:

@@ -41,6 +41,9 @@ RECORD_SOURCES = {
 KINDS = ("sqs", "sns", "s3", "dynamodb", "kinesis", "eventbridge", "schedule", "direct")
 BATCH_KINDS = ("sqs", "kinesis", "dynamodb")
 SOURCE_HEADER = b"x-asgi-lambda-event-source"
+# The record's own id (messageId, sequence number) on a fanned-out record's request, or the
+# event's id (EventBridge, SNS): the correlation id the access log and a Powertools Logger get.
+ID_HEADER = b"x-asgi-lambda-event-id"
 
 Serve = Callable[[Request], Response]
 
@@ -117,7 +120,7 @@ class EventDispatcher:
             ) from None
         if self.batch and kind in BATCH_KINDS:
             return self._fan_out(kind, path, event, context)
-        response = self.serve(self._request(kind, path, event, event, context))
+        response = self.serve(self._request(kind, path, event, event, context, _event_id(event)))
         if not 200 <= response.status < 300:
             from .._handler import InvocationFailedError  # at call time: _handler imports us
 
@@ -133,7 +136,7 @@ class EventDispatcher:
         fifo = kind == "sqs" and any(_is_fifo(record) for record in records)
         failures: list[dict[str, str]] = []
         for index, (record, item) in enumerate(zip(records, ids, strict=True)):
-            response = self.serve(self._request(kind, path, record, event, context))
+            response = self.serve(self._request(kind, path, record, event, context, item))
             if not 200 <= response.status < 300:
                 if fifo:  # keep the group's order: this one and every later one go back
                     failures.extend({"itemIdentifier": rest} for rest in ids[index:])
@@ -142,10 +145,18 @@ class EventDispatcher:
         return {"batchItemFailures": failures}
 
     def _request(
-        self, kind: str, path: str, payload: Any, event: LambdaEvent, context: LambdaContext
+        self,
+        kind: str,
+        path: str,
+        payload: Any,
+        event: LambdaEvent,
+        context: LambdaContext,
+        event_id: str | None,
     ) -> Request:
         request_id = getattr(context, "aws_request_id", None)
         headers = [(b"content-type", b"application/json"), (SOURCE_HEADER, kind.encode())]
+        if event_id:
+            headers.append((ID_HEADER, event_id.encode("utf-8", "replace")))
         if isinstance(request_id, str):
             headers.append((b"lambda-runtime-aws-request-id", request_id.encode("latin-1")))
         return Request(
@@ -161,6 +172,24 @@ class EventDispatcher:
             scheme="http",
             scope={"aws.event_source": kind},
         )
+
+
+def _event_id(event: LambdaEvent) -> str | None:
+    """EventBridge's ``id``, SNS's ``MessageId``, a one-record batch's id; else None."""
+    if isinstance(event.get("id"), str):
+        return str(event["id"])
+    records = event.get("Records")
+    if isinstance(records, list) and len(records) == 1 and isinstance(records[0], dict):
+        record = records[0]
+        sns = record.get("Sns")
+        for value in (
+            record.get("messageId"),
+            sns.get("MessageId") if isinstance(sns, dict) else None,
+            record.get("eventID"),
+        ):
+            if isinstance(value, str):
+                return value
+    return None
 
 
 def result_of(response: Response) -> Any:

@@ -56,7 +56,14 @@ def correlation_id(request: Request) -> str | None:
         except (KeyError, IndexError, TypeError):
             return None
         return value if isinstance(value, str) else None
+    if request.source in NON_HTTP_SOURCES:
+        return request.header("x-asgi-lambda-event-id")  # the record's or the event's own id
     return request.header("x-amzn-trace-id")
+
+
+NON_HTTP_SOURCES = frozenset(
+    {"sqs", "sns", "s3", "dynamodb", "kinesis", "eventbridge", "schedule", "direct"}
+)
 
 
 class AccessLog:

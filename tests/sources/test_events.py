@@ -272,3 +272,21 @@ def test_the_events_example_reports_its_poison_job_and_runs_its_schedule() -> No
     schedule = load_event("pt-eventBridgeEvent")
     schedule.update({"detail-type": "Scheduled Event", "source": "aws.events"})
     assert events_example.handler(schedule, None) == {"ran_at": schedule["time"]}
+
+
+def test_each_fanned_out_record_logs_with_its_own_id_as_the_correlation_id() -> None:
+    import io
+    import json as json_module
+    import uuid
+
+    from aws_lambda_powertools import Logger
+
+    stream = io.StringIO()
+    logger = Logger(service=f"events-{uuid.uuid4().hex}", stream=stream)
+    handler = asgi_handler(
+        routed_app(), event_routes=ROUTES, batch_item_failures=True, logger=logger
+    )
+    handler(_sqs(["ok", "ok"]), LambdaContext())
+    lines = [json_module.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line["correlation_id"] for line in lines] == ["m0", "m1"]
+    assert {line["source"] for line in lines} == {"sqs"}
