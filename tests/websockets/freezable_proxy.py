@@ -78,8 +78,10 @@ class FreezableProxy:
                 self._peers.pop(end, None)
                 end.close()
             return
-        peer.setblocking(True)
+        peer.settimeout(5)  # bounded: a peer that stops reading cannot hang the proxy thread
         try:
             peer.sendall(data)
+        except OSError:
+            pass
         finally:
             peer.setblocking(False)
