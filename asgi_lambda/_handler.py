@@ -132,7 +132,12 @@ class Adapter:
         except UnknownEventError as unknown:
             if self._events is None:
                 raise
-            result: LambdaResponse = self._events(event, context, unknown)
+            not_http: UnknownEventError | None = unknown
+        else:
+            not_http = None
+        events = self._events
+        if not_http is not None and events is not None:  # outside the except: the app's
+            result: LambdaResponse = events(event, context, not_http)  # errors are not "during" it
             return result
         if source.kind == "websocket":
             answer: LambdaResponse = self._websocket_handler()(event, context, source)

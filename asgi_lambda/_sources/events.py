@@ -174,8 +174,10 @@ class EventDispatcher:
         )
 
 
-def _event_id(event: LambdaEvent) -> str | None:
+def _event_id(event: Any) -> str | None:
     """EventBridge's ``id``, SNS's ``MessageId``, a one-record batch's id; else None."""
+    if not isinstance(event, dict):
+        return None  # a direct invocation may send any JSON: a list, a string, a number
     if isinstance(event.get("id"), str):
         return str(event["id"])
     records = event.get("Records")

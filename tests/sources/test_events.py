@@ -52,7 +52,9 @@ def routed_app() -> FastAPI:
                 "route": kind,
                 "header": request.headers["x-asgi-lambda-event-source"],
                 "scope_kind": request.scope["aws.event_source"],
-                "whole_event_keys": sorted(request.scope["aws.event"])[:3],
+                "whole_event_keys": sorted(request.scope["aws.event"])[:3]
+                if isinstance(request.scope["aws.event"], (dict, list))
+                else None,
                 "records": len(body.get("Records", [])) if isinstance(body, dict) else None,
                 "state": request.state.started,
                 "request_id": request.headers.get("lambda-runtime-aws-request-id"),
@@ -290,3 +292,9 @@ def test_each_fanned_out_record_logs_with_its_own_id_as_the_correlation_id() -> 
     lines = [json_module.loads(line) for line in stream.getvalue().splitlines()]
     assert [line["correlation_id"] for line in lines] == ["m0", "m1"]
     assert {line["source"] for line in lines} == {"sqs"}
+
+
+@pytest.mark.parametrize("payload", [["a", "b"], "ping", 42])
+def test_a_direct_invocation_may_send_any_json_not_only_an_object(payload: Any) -> None:
+    result = asgi_handler(routed_app(), pass_through_path="/events/direct")(payload, None)
+    assert (result["route"], result["records"]) == ("direct", None)
