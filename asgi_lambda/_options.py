@@ -11,7 +11,7 @@ import logging
 import os
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from ._errors import ConfigurationError
 from ._http.middleware import Middleware
@@ -21,7 +21,7 @@ CompressionMode = bool | Literal["auto"]
 EventKind = Literal[
     "sqs", "sns", "s3", "dynamodb", "kinesis", "eventbridge", "schedule", "direct"
 ]
-EVENT_KINDS = ("sqs", "sns", "s3", "dynamodb", "kinesis", "eventbridge", "schedule", "direct")
+EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
 PASS_THROUGH_VARIABLE = "AWS_LWA_PASS_THROUGH_PATH"
 LogLevel = Literal[
     "critical", "error", "warning", "info", "debug", "CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"

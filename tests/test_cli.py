@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -110,6 +111,13 @@ def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str
     )
 
 
+def answer(*args: str, stdin: str | None = None) -> Any:
+    """The JSON a successful ``asgi-lambda`` run printed on stdout (and nothing else there)."""
+    result = cli(*args, stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
 def test_a_powertools_decorated_handler_gets_a_lambda_context_and_stdout_is_only_json() -> None:
     result = cli(
         "invoke",
@@ -167,16 +175,11 @@ def test_version_prints_the_package_version() -> None:
 
 @pytest.mark.parametrize("source", ["websocket-connect", "websocket-disconnect"])
 def test_websocket_sample_events_run_through_the_handler(source: str, tmp_path: Path) -> None:
-    result = cli(
-        "invoke",
-        "tests.cli_targets.observed:app",
-        "--event",
-        source,
-        "--option",
-        f"dsn=sqlite:///{tmp_path}/ws.db",
+    dsn = f"dsn=sqlite:///{tmp_path}/ws.db"
+    response = answer(
+        "invoke", "tests.cli_targets.observed:app", "--event", source, "--option", dsn
     )
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["statusCode"] == 200
+    assert response["statusCode"] == 200
 
 
 def test_options_are_set_with_option_name_value() -> None:
@@ -221,29 +224,16 @@ def test_a_missing_module_or_attribute_is_named() -> None:
 
 
 def test_a_handler_of_ones_own_is_invoked_as_lambda_would() -> None:
-    result = cli(
-        "invoke",
-        "tests.cli_targets.own_handler:handler",
-        "--event",
-        "http-api-v2",
-        "--path",
-        "/hello",
+    target = "tests.cli_targets.own_handler:handler"
+    assert (
+        answer("invoke", target, "--event", "http-api-v2", "--path", "/hello")["statusCode"] == 200
     )
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["statusCode"] == 200
 
 
 def test_a_non_http_sample_event_runs_through_an_app_with_routes() -> None:
-    result = cli(
-        "invoke",
-        "examples.events_app.app:handler",
-        "--event",
-        "sqs",
-        "--body",
-        '{"name": "poison"}',
-    )
-    assert result.returncode == 0, result.stderr
-    failures = json.loads(result.stdout)["batchItemFailures"]
+    target = "examples.events_app.app:handler"
+    response = answer("invoke", target, "--event", "sqs", "--body", '{"name": "poison"}')
+    failures = response["batchItemFailures"]
     assert failures == [{"itemIdentifier": "059f36b4-87a3-44ab-83d2-661975830a7d"}]
 
 

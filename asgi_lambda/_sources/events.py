@@ -38,7 +38,6 @@ RECORD_SOURCES = {
     "aws:dynamodb": "dynamodb",
     "aws:kinesis": "kinesis",
 }
-KINDS = ("sqs", "sns", "s3", "dynamodb", "kinesis", "eventbridge", "schedule", "direct")
 BATCH_KINDS = ("sqs", "kinesis", "dynamodb")
 SOURCE_HEADER = b"x-asgi-lambda-event-source"
 # The record's own id (messageId, sequence number) on a fanned-out record's request, or the

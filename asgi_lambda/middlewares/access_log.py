@@ -21,7 +21,7 @@ from .._http.middleware import CallNext
 from .._http.request import Request
 from .._http.response import Response
 from .._logtext import printable
-from .._options import Options
+from .._options import EVENT_KINDS, Options
 
 ACCESS_LOGGER = "asgi_lambda.access"
 STDLIB_LOGGERS = (logging.Logger, logging.LoggerAdapter)
@@ -61,9 +61,7 @@ def correlation_id(request: Request) -> str | None:
     return request.header("x-amzn-trace-id")
 
 
-NON_HTTP_SOURCES = frozenset(
-    {"sqs", "sns", "s3", "dynamodb", "kinesis", "eventbridge", "schedule", "direct"}
-)
+NON_HTTP_SOURCES = frozenset(EVENT_KINDS)  # the kinds _sources/events.py names its requests
 
 
 class AccessLog:
