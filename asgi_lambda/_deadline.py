@@ -27,7 +27,7 @@ from ._types import LambdaContext
 class Deadline:
     """``at`` and ``stop_at`` are times on the adapter's loop clock (``loop.time()``)."""
 
-    __slots__ = ("started", "at", "stop_at", "expired", "_handle", "_task")
+    __slots__ = ("started", "at", "stop_at", "expired", "_handle", "_task", "_timer")
 
     def __init__(self, started: float, at: float, stop_at: float) -> None:
         self.started = started
@@ -36,6 +36,7 @@ class Deadline:
         self.expired = False
         self._handle: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[Any] | None = None
+        self._timer: asyncio.TimerHandle | None = None
 
     def remaining(self, now: float) -> float:
         """Seconds left before the app is cancelled (negative once it was)."""
@@ -48,7 +49,28 @@ class Deadline:
             watchdog = _new_watchdog(loop)
         watchdog.watch(self)
 
+    def arm_timer(self, task: asyncio.Task[Any], loop: asyncio.AbstractEventLoop) -> None:
+        """Cancel ``task`` at ``at`` with a timer of its own, without ever stopping the loop.
+
+        For the native runtime, which awaits invocations inside its running loop, several at
+        once with ``AWS_LAMBDA_MAX_CONCURRENCY``: the one watchdog watches one deadline, and
+        ``stop_at`` is the runtime's own wait limit (``_loop.run_bounded``), not a loop stop.
+        Called again with the app's own task once the response is posted.
+        """
+        self._task = task
+        if self._timer is None:
+            self._timer = loop.call_at(self.at, self._expire_task)
+
+    def _expire_task(self) -> None:
+        task = self._task
+        if task is not None and not task.done():
+            self.expired = True
+            task.cancel()
+
     def disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         watchdog = _watchdog
         if watchdog is not None and watchdog.current is self:
             watchdog.current = None

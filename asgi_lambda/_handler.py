@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from dataclasses import dataclass
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol, overload
 
@@ -12,11 +13,12 @@ from ._asgi_app import as_asgi3
 from ._deadline import Deadline, deadline_for
 from ._errors import BadRequestError, UnknownEventError
 from ._http.cycle import log_timeout, run_http_app, timeout_response
+from ._http.early import run_http_app_early
 from ._http.middleware import CallNext, Middleware, compose
 from ._http.request import Request
 from ._http.response import Response, plain_text
 from ._http.stack import middleware_stack
-from ._loop import DeadlineExceededError, get_loop, run
+from ._loop import DeadlineExceededError, get_loop, run, run_bounded
 from ._options import (
     CompressionMode,
     EventKind,
@@ -84,7 +86,7 @@ class Adapter:
                 options.event_routes,
                 options.pass_through_path,
                 options.batch_item_failures,
-                self.run_request,
+                self._serve,
             )
         if options.log_level:
             logger.setLevel(options.log_level.upper())
@@ -92,6 +94,8 @@ class Adapter:
     def _run_app(self, request: Request) -> Awaitable[Response]:
         # Hands back run_http_app's coroutine instead of awaiting it in one of its own: the
         # chain's innermost step costs one coroutine frame less per request.
+        if request.early:
+            return run_http_app_early(self.app, request, self.options.propagate_exceptions)
         return run_http_app(self.app, request, self.options.propagate_exceptions)
 
     async def _serve(self, request: Request) -> Response:
@@ -137,7 +141,11 @@ class Adapter:
             not_http = None
         events = self._events
         if not_http is not None and events is not None:  # outside the except: the app's
-            result: LambdaResponse = events(event, context, not_http)  # errors are not "during" it
+            deadline = self.deadline(context)  # errors are not "during" it
+            try:
+                result: LambdaResponse = run(events(event, context, not_http, deadline), deadline)
+            except DeadlineExceededError:
+                raise InvocationFailedError(504, {"statusCode": 504}) from None
             return result
         if source.kind == "websocket":
             answer: LambdaResponse = self._websocket_handler()(event, context, source)
@@ -154,6 +162,53 @@ class Adapter:
             raise InvocationFailedError(status, rendered)
         return rendered
 
+    async def invoke(self, event: LambdaEvent, context: LambdaContext, stream: bool) -> Outcome:
+        """``__call__`` for the native runtime (``asgi_lambda.runtime``), on its running loop.
+
+        HTTP responses come back as soon as the app completed them (``request.after`` is the
+        app's remaining work); with ``stream``, behind a Function URL or a REST API, as a
+        ``Response`` to stream rather than rendered JSON.
+        """
+        try:
+            source = detect(event)
+        except UnknownEventError as unknown:
+            if self._events is None:
+                raise
+            not_http: UnknownEventError | None = unknown
+        else:
+            not_http = None
+        events = self._events
+        if not_http is not None and events is not None:
+            deadline = self.deadline(context)
+            try:
+                return Outcome(
+                    await run_bounded(events(event, context, not_http, deadline), deadline)
+                )
+            except DeadlineExceededError:
+                raise InvocationFailedError(504, {"statusCode": 504}) from None
+        if source.kind == "websocket":
+            return Outcome(await self._websocket_handler().invoke(event, context))
+        try:
+            request = _parsed(source, event, context)
+        except BadRequestError as exc:
+            logger.warning("answering %d: %s", exc.status, exc)
+            return Outcome(source.render(plain_text(exc.status, str(exc)), event))
+        request.early = True
+        request.stream = stream and streams(source, event)
+        deadline = request.deadline = self.deadline(context)
+        try:
+            response = await run_bounded(self._serve(request), deadline)
+        except DeadlineExceededError:
+            log_timeout(request, deadline, "the app (it ignored cancellation)")
+            response = timeout_response()
+        if request.stream:
+            return Outcome(None, request, response, source)
+        rendered = source.render(response, event)
+        outcome = Outcome(rendered, request)
+        if response.status in self.options.fail_on_status:
+            outcome.error = InvocationFailedError(response.status, rendered)
+        return outcome
+
     def _websocket_handler(self) -> WebSocketHandler:
         if self._websocket is None:
             from .websockets._handler import (
@@ -164,6 +219,38 @@ class Adapter:
             lifespan = next((m.cycle for m in self.middlewares if isinstance(m, Lifespan)), None)
             self._websocket = WebSocketHandler(self.app, self.options, lifespan=lifespan)
         return self._websocket
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What ``Adapter.invoke`` hands the native runtime to post.
+
+    ``result`` is the JSON answer, or None when ``response`` is to be streamed (``source``
+    shapes its prelude).  ``request`` is the HTTP request served, whose ``after`` task and
+    ``deadline`` the runtime awaits once the answer is posted.  ``error`` fails the invocation
+    after the answer was rendered (``fail_on_status``).
+    """
+
+    result: Any
+    request: Request | None = None
+    response: Response | None = None
+    source: EventSource | None = None
+    error: Exception | None = None
+
+
+def streams(source: EventSource, event: LambdaEvent) -> bool:
+    """True for the front doors that stream: Function URLs and REST APIs (docs/streaming.md).
+
+    An HTTP API shares the Function URL's payload 2.0 but not its streaming: its events, on the
+    API's ``execute-api`` domain, get the buffered JSON they need even in RESPONSE_STREAM mode.
+    """
+    if source.name == "http_api_v2":
+        context = event.get("requestContext")
+        domain = context.get("domainName") if isinstance(context, dict) else None
+        return not (isinstance(domain, str) and ".execute-api." in domain)
+    if source.name == "api_gateway_v1":
+        return event.get("version") != "1.0"  # REST; payload 1.0 of an HTTP API says "1.0"
+    return False
 
 
 def _parsed(source: EventSource, event: LambdaEvent, context: LambdaContext) -> Request:
@@ -304,4 +391,5 @@ def _decorated(adapter: Adapter, function: LambdaHandlerFunction) -> LambdaHandl
         return adapter(event, context)
 
     handler.adapter = adapter  # type: ignore[attr-defined]
+    handler.before = function  # type: ignore[attr-defined]  # the native runtime calls it first
     return handler

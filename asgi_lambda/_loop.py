@@ -107,3 +107,34 @@ def abandon(task: asyncio.Task[Any]) -> None:
 def _collect(task: asyncio.Task[Any]) -> None:
     if not task.cancelled():
         task.exception()
+
+
+async def run_bounded(coroutine: Coroutine[Any, Any, T], deadline: Deadline) -> T:
+    """``run``'s twin for code already on the loop (the native runtime): same deadline rules.
+
+    The work runs as a task of its own, cancelled at ``deadline.at``; if it is still running at
+    ``deadline.stop_at`` it is abandoned and ``DeadlineExceededError`` raised.  The loop is never
+    stopped: other invocations may be running on it.
+    """
+    loop = asyncio.get_running_loop()
+    task = loop.create_task(coroutine)
+    deadline.arm_timer(task, loop)
+    try:
+        await wait_until(task, deadline)
+    finally:
+        deadline.disarm()
+    return task.result()
+
+
+async def wait_until(task: asyncio.Task[Any], deadline: Deadline) -> None:
+    """Wait for ``task`` until ``deadline.stop_at``; abandon it and raise if it is still running."""
+    if not task.done():
+        loop = asyncio.get_running_loop()
+        await asyncio.wait((task,), timeout=max(deadline.stop_at - loop.time(), 0.0))
+    if not task.done():
+        logger.error(
+            "work was still running at the invocation's deadline although it was cancelled "
+            "(it swallowed CancelledError): abandoning it so it cannot run into later invocations"
+        )
+        abandon(task)
+        raise DeadlineExceededError("the invocation ran past its deadline: abandoned")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,11 @@ class Request:
     raw invocation reachable; ``scope`` holds extra keys a middleware wants in the ASGI scope.
     ``deadline`` is when the app will be cancelled (see ``asgi_lambda._deadline``), or None for
     a request served outside a handler invocation.
+
+    ``early`` is set by the native runtime, which can post a response before the app returns:
+    the chain then gets the response as soon as the app completed it (or, with ``stream``,
+    started streaming it), and ``after`` is the app's task, still running its background work,
+    which the runtime awaits before the next invocation.
     """
 
     method: str
@@ -39,6 +45,9 @@ class Request:
     http_version: str = "1.1"
     scope: dict[str, Any] = field(default_factory=dict)
     deadline: Deadline | None = None
+    early: bool = False
+    stream: bool = False
+    after: asyncio.Task[None] | None = None
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive), or None."""

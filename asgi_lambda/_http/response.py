@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from .._types import RawHeaders
@@ -16,6 +17,13 @@ class Response:
     core, if that middleware is off) decides; a middleware may set it to force text or binary.
     ``error`` is the exception the app raised while serving it (already logged), so tracing
     can attach it to the trace; None for a normal response.
+
+    ``stream`` is set instead of ``body`` for a response the app streams (it sent a body with
+    ``more_body``) while the native runtime serves a streaming invocation (docs/streaming.md):
+    the chunks, as the app sends them, while the app still runs.  ``body`` is then empty.  A
+    middleware that changes the body wraps the iterator in one of its own, or calls ``read()``
+    to buffer it (the client then gets the whole body at once).  The iterator raises the app's
+    exception if the app fails mid-stream.
     """
 
     status: int
@@ -23,6 +31,15 @@ class Response:
     body: bytes = b""
     base64: bool | None = None
     error: BaseException | None = None
+    stream: AsyncIterator[bytes] | None = None
+
+    async def read(self) -> bytes:
+        """The whole body; a stream is read to its end first and becomes ``body``."""
+        stream = self.stream
+        if stream is not None:
+            self.stream = None
+            self.body = b"".join([chunk async for chunk in stream])
+        return self.body
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive), or None."""

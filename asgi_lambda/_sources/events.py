@@ -20,8 +20,8 @@ whole event.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -44,7 +44,11 @@ SOURCE_HEADER = b"x-asgi-lambda-event-source"
 # event's id (EventBridge, SNS): the correlation id the access log and a Powertools Logger get.
 ID_HEADER = b"x-asgi-lambda-event-id"
 
-Serve = Callable[[Request], Response]
+if TYPE_CHECKING:
+    from .._deadline import Deadline
+
+# The adapter's chain for one request (its ``_serve``): the caller runs it under the deadline.
+Serve = Callable[[Request], Awaitable[Response]]
 
 
 class BadEventError(EventError):
@@ -109,7 +113,10 @@ class EventDispatcher:
         self.batch = batch
         self.serve = serve
 
-    def __call__(self, event: LambdaEvent, context: LambdaContext, unknown: Exception) -> Any:
+    async def __call__(
+        self, event: LambdaEvent, context: LambdaContext, unknown: Exception, deadline: Deadline
+    ) -> Any:
+        """Serve one non-HTTP invocation; the caller runs this as one task under ``deadline``."""
         kind = event_kind(event)
         path = self.routes.get(kind) or self.pass_through
         if path is None:
@@ -118,16 +125,18 @@ class EventDispatcher:
                 "pass_through_path (AWS_LWA_PASS_THROUGH_PATH)"
             ) from None
         if self.batch and kind in BATCH_KINDS:
-            return self._fan_out(kind, path, event, context)
-        response = self.serve(self._request(kind, path, event, event, context, _event_id(event)))
+            return await self._fan_out(kind, path, event, context, deadline)
+        request = self._request(kind, path, event, event, context, _event_id(event))
+        request.deadline = deadline
+        response = await self.serve(request)
         if not 200 <= response.status < 300:
             from .._handler import InvocationFailedError  # at call time: _handler imports us
 
             raise InvocationFailedError(response.status, {"statusCode": response.status})
         return result_of(response)
 
-    def _fan_out(
-        self, kind: str, path: str, event: LambdaEvent, context: LambdaContext
+    async def _fan_out(
+        self, kind: str, path: str, event: LambdaEvent, context: LambdaContext, deadline: Deadline
     ) -> dict[str, list[dict[str, str]]]:
         records = event.get("Records") or []
         identify = _IDENTIFIERS[kind]
@@ -135,7 +144,12 @@ class EventDispatcher:
         fifo = kind == "sqs" and any(_is_fifo(record) for record in records)
         failures: list[dict[str, str]] = []
         for index, (record, item) in enumerate(zip(records, ids, strict=True)):
-            response = self.serve(self._request(kind, path, record, event, context, item))
+            if deadline.expired:  # out of time: the rest go back to the queue, unserved
+                failures.extend({"itemIdentifier": rest} for rest in ids[index:])
+                break
+            request = self._request(kind, path, record, event, context, item)
+            request.deadline = deadline
+            response = await self.serve(request)
             if not 200 <= response.status < 300:
                 if fifo:  # keep the group's order: this one and every later one go back
                     failures.extend({"itemIdentifier": rest} for rest in ids[index:])

@@ -19,12 +19,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+from collections.abc import Coroutine
 from typing import Any
 
 from .._deadline import Deadline, deadline_for
 from .._errors import BadRequestError
 from .._lifespan import LifespanCycle
-from .._loop import DeadlineExceededError, get_loop, run
+from .._loop import DeadlineExceededError, get_loop, run, run_bounded
 from .._options import Options
 from .._sources._base import EventSource, grouped_headers
 from .._sources.websocket import WebSocketEvent, connect_request, message_body, parse_event
@@ -76,6 +77,28 @@ class WebSocketHandler:
     def __call__(
         self, event: LambdaEvent, context: LambdaContext, source: EventSource | None = None
     ) -> LambdaResponse:
+        work = self._prepared(event, context)
+        if isinstance(work, dict):
+            return work
+        try:
+            return run(*work)
+        except DeadlineExceededError:
+            return {"statusCode": 504}
+
+    async def invoke(self, event: LambdaEvent, context: LambdaContext) -> LambdaResponse:
+        """``__call__`` for the native runtime, which is already running on the loop."""
+        work = self._prepared(event, context)
+        if isinstance(work, dict):
+            return work
+        try:
+            return await run_bounded(*work)
+        except DeadlineExceededError:
+            return {"statusCode": 504}
+
+    def _prepared(
+        self, event: LambdaEvent, context: LambdaContext
+    ) -> tuple[Coroutine[Any, Any, LambdaResponse], Deadline] | LambdaResponse:
+        """The invocation's work and deadline, or the answer to an event that cannot be served."""
         try:
             model = parse_event(event)
             handshake = None
@@ -103,12 +126,7 @@ class WebSocketHandler:
             options.default_timeout,
             cap=API_GATEWAY_TIMEOUT,  # API Gateway stops waiting then, whatever Lambda allows
         )
-        try:
-            return run(
-                self._serve(model, handshake, event, context, connection, deadline), deadline
-            )
-        except DeadlineExceededError:
-            return {"statusCode": 504}
+        return self._serve(model, handshake, event, context, connection, deadline), deadline
 
     def _api_for(self, model: WebSocketEvent) -> WebSocketAPI:
         """One API object per Management API endpoint, all sharing the store.

@@ -1,0 +1,186 @@
+"""One keep-alive HTTP/1.1 connection to the Runtime API, written by hand for speed.
+
+The Runtime API is a loopback HTTP server with four requests; a general client costs more than
+the app: ``http.client`` spent about 120 us per invocation building requests and parsing
+headers, and a connection per request about 80 us more (../shared/EMULATORS.md has the table).
+Here a request is one ``sendall`` of bytes built in one go, and a reply is parsed from what one
+``recv`` usually returns whole.
+
+Two flavours share the parsing: ``BlockingConnection``, whose methods are coroutines that never
+suspend (one invocation at a time: while it waits for ``/next`` the process has nothing else to
+do, which is what a frozen Lambda environment looks like), and ``AsyncConnection`` on the loop's
+socket methods, for ``AWS_LAMBDA_MAX_CONCURRENCY`` slots that wait side by side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from dataclasses import dataclass
+
+from ._address import RuntimeAddress
+
+CRLF = b"\r\n"
+RECV_SIZE = 256 * 1024
+
+
+class RuntimeAPIError(ConnectionError):
+    """The Runtime API closed the connection or answered something that is not HTTP."""
+
+
+@dataclass(slots=True)
+class Reply:
+    status: int
+    headers: dict[str, str]  # names lower-case
+    body: bytes
+
+
+class _Connection:
+    """Request building and reply parsing; the subclasses move the bytes."""
+
+    def __init__(self, address: RuntimeAddress) -> None:
+        self.address = address
+        self._host = f"Host: {address.host_header}\r\n".encode("latin-1")
+        self._sock: socket.socket | None = None
+        self._buffer = b""
+
+    def _connect(self) -> socket.socket:
+        sock = socket.create_connection((self.address.host, self.address.port))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        self._buffer = b""
+
+    def head(self, method: str, path: str, headers: bytes) -> bytes:
+        return b"".join(
+            (f"{method} {path} HTTP/1.1\r\n".encode("latin-1"), self._host, headers, CRLF)
+        )
+
+    async def _send(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    async def _recv(self) -> bytes:
+        raise NotImplementedError
+
+    async def exchange(self, method: str, path: str, headers: bytes, body: bytes = b"") -> Reply:
+        """Send one request and read its reply; reconnect once if the server had closed."""
+        if body or method == "POST":
+            headers += b"Content-Length: %d\r\n" % len(body)
+        data = self.head(method, path, headers) + body
+        for attempt in (1, 2):
+            try:
+                await self._send(data)
+                return await self.reply()
+            except (ConnectionError, OSError):
+                self.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def send_raw(self, data: bytes) -> None:
+        """Part of a request (a streamed response's head or chunk); no retry once begun."""
+        await self._send(data)
+
+    async def reply(self) -> Reply:
+        buffer = self._buffer
+        end = buffer.find(b"\r\n\r\n")
+        while end < 0:
+            data = await self._recv()
+            if not data:
+                raise RuntimeAPIError("the Runtime API closed the connection")
+            buffer += data
+            end = buffer.find(b"\r\n\r\n")
+        lines = buffer[:end].decode("latin-1").split("\r\n")
+        rest = buffer[end + 4 :]
+        try:
+            status = int(lines[0].split(" ", 2)[1])
+        except (IndexError, ValueError):
+            raise RuntimeAPIError(f"not an HTTP reply: {lines[0][:100]!r}") from None
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            body, rest = await self._chunked(rest)
+        else:
+            length = int(headers.get("content-length") or 0)
+            while len(rest) < length:
+                data = await self._recv()
+                if not data:
+                    raise RuntimeAPIError("the Runtime API closed the connection mid-reply")
+                rest += data
+            body, rest = rest[:length], rest[length:]
+        self._buffer = rest
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        return Reply(status, headers, body)
+
+    async def _chunked(self, data: bytes) -> tuple[bytes, bytes]:
+        parts: list[bytes] = []
+        while True:
+            line_end = data.find(CRLF)
+            while line_end < 0:
+                data += await self._more()
+                line_end = data.find(CRLF)
+            size = int(data[:line_end].split(b";", 1)[0], 16)
+            data = data[line_end + 2 :]
+            if size == 0:
+                end = data.find(CRLF)  # no trailers from the Runtime API: one empty line
+                while end < 0:
+                    data += await self._more()
+                    end = data.find(CRLF)
+                return b"".join(parts), data[end + 2 :]
+            while len(data) < size + 2:
+                data += await self._more()
+            parts.append(data[:size])
+            data = data[size + 2 :]
+
+    async def _more(self) -> bytes:
+        data = await self._recv()
+        if not data:
+            raise RuntimeAPIError("the Runtime API closed the connection mid-reply")
+        return data
+
+
+class BlockingConnection(_Connection):
+    """Blocking socket calls behind coroutine methods that never suspend."""
+
+    async def _send(self, data: bytes) -> None:
+        sock = self._sock
+        if sock is None:
+            sock = self._sock = self._connect()
+        sock.sendall(data)
+
+    async def _recv(self) -> bytes:
+        assert self._sock is not None
+        return self._sock.recv(RECV_SIZE)
+
+
+class AsyncConnection(_Connection):
+    """The loop's non-blocking socket calls: slots wait for ``/next`` side by side."""
+
+    async def _send(self, data: bytes) -> None:
+        loop = asyncio.get_running_loop()
+        sock = self._sock
+        if sock is None:
+            sock = socket.socket(
+                socket.AF_INET6 if ":" in self.address.host else socket.AF_INET,
+                socket.SOCK_STREAM,
+            )
+            sock.setblocking(False)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            try:
+                await loop.sock_connect(sock, (self.address.host, self.address.port))
+            except BaseException:
+                sock.close()
+                raise
+            self._sock = sock
+        await loop.sock_sendall(sock, data)
+
+    async def _recv(self) -> bytes:
+        assert self._sock is not None
+        return await asyncio.get_running_loop().sock_recv(self._sock, RECV_SIZE)
