@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from dataclasses import dataclass
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol, overload
 
 from ._asgi_app import as_asgi3
@@ -22,6 +22,7 @@ from ._loop import DeadlineExceededError, get_loop, run, run_bounded
 from ._options import (
     CompressionMode,
     EventKind,
+    InvokeMode,
     LifespanMode,
     LogLevel,
     Options,
@@ -35,6 +36,7 @@ from ._types import ASGIApp, LambdaContext, LambdaEvent, LambdaResponse
 from .middlewares.lifespan import Lifespan
 
 if TYPE_CHECKING:
+    from ._lifespan import LifespanCycle
     from ._sources.events import EventDispatcher
     from .websockets._handler import WebSocketHandler
 
@@ -209,6 +211,15 @@ class Adapter:
             outcome.error = InvocationFailedError(response.status, rendered)
         return outcome
 
+    async def start(self) -> None:
+        """Run lifespan startup now (the native runtime's init), not at the first request."""
+        cycle = self._lifespan_cycle()
+        if cycle is not None and not cycle.serving:
+            await cycle.startup(self.options.startup_timeout)
+
+    def _lifespan_cycle(self) -> LifespanCycle | None:
+        return next((m.cycle for m in self.middlewares if isinstance(m, Lifespan)), None)
+
     def _websocket_handler(self) -> WebSocketHandler:
         if self._websocket is None:
             from .websockets._handler import (
@@ -216,7 +227,7 @@ class Adapter:
             )
 
             # The same lifespan as HTTP requests: one startup per environment, same state.
-            lifespan = next((m.cycle for m in self.middlewares if isinstance(m, Lifespan)), None)
+            lifespan = self._lifespan_cycle()
             self._websocket = WebSocketHandler(self.app, self.options, lifespan=lifespan)
         return self._websocket
 
@@ -248,8 +259,9 @@ def streams(source: EventSource, event: LambdaEvent) -> bool:
         context = event.get("requestContext")
         domain = context.get("domainName") if isinstance(context, dict) else None
         return not (isinstance(domain, str) and ".execute-api." in domain)
-    if source.name == "api_gateway_v1":
-        return event.get("version") != "1.0"  # REST; payload 1.0 of an HTTP API says "1.0"
+    if source.name == "api_gateway_v1":  # REST, not an HTTP API's payload 1.0 (it has routeKey)
+        context = event.get("requestContext")
+        return isinstance(context, dict) and "routeKey" not in context
     return False
 
 
@@ -293,6 +305,7 @@ def asgi_handler(
     event_routes: Mapping[EventKind, str] | None = None,
     pass_through_path: str | None = None,
     batch_item_failures: bool = False,
+    invoke_mode: InvokeMode | None = None,
     **unknown: NoReturn,
 ) -> LambdaHandler:
     """Wrap an ASGI app into a Lambda handler.
@@ -332,6 +345,9 @@ def asgi_handler(
             ``AWS_LWA_PASS_THROUGH_PATH`` environment variable, as Lambda Web Adapter reads).
         batch_item_failures: POST each SQS, Kinesis or DynamoDB Streams record separately and
             answer ``{"batchItemFailures": [...]}`` for the ones that failed.
+        invoke_mode: ``"BUFFERED"`` or ``"RESPONSE_STREAM"``, for the native runtime
+            (``asgi-lambda-runtime``; default the ``ASGI_LAMBDA_INVOKE_MODE`` variable, else
+            buffered; docs/streaming.md).  Ignored when Lambda's own runtime calls the handler.
 
     Raises:
         ConfigurationError: an option is unknown or has a bad value, or ``app`` is not an ASGI
@@ -368,6 +384,7 @@ def asgi_handler(
         event_routes=event_routes,
         pass_through_path=pass_through_path,
         batch_item_failures=batch_item_failures,
+        invoke_mode=invoke_mode,
     )
     adapter = Adapter(app, options)
 

@@ -18,14 +18,14 @@ from ._http.middleware import Middleware
 
 LifespanMode = Literal["auto", "on", "off"]
 CompressionMode = bool | Literal["auto"]
-EventKind = Literal[
-    "sqs", "sns", "s3", "dynamodb", "kinesis", "eventbridge", "schedule", "direct"
-]
+EventKind = Literal["sqs", "sns", "s3", "dynamodb", "kinesis", "eventbridge", "schedule", "direct"]
 EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
 PASS_THROUGH_VARIABLE = "AWS_LWA_PASS_THROUGH_PATH"
 LogLevel = Literal[
     "critical", "error", "warning", "info", "debug", "CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"
 ]
+InvokeMode = Literal["BUFFERED", "RESPONSE_STREAM"]
+INVOKE_MODES: tuple[str, ...] = get_args(InvokeMode)
 LIFESPAN_MODES = ("auto", "on", "off")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
@@ -58,6 +58,7 @@ class Options:
     event_routes: dict[str, str] = field(default_factory=dict)
     pass_through_path: str | None = None
     batch_item_failures: bool = False
+    invoke_mode: InvokeMode | None = None
 
 
 def unknown_option(name: str) -> ConfigurationError:
@@ -190,6 +191,13 @@ def build_options(**values: Any) -> Options:
             f"option 'batch_item_failures' must be True or False, "
             f"not {values['batch_item_failures']!r}"
         )
+    mode = values.get("invoke_mode")
+    if mode is not None:
+        if not isinstance(mode, str) or mode.upper() not in INVOKE_MODES:
+            raise ConfigurationError(
+                f"option 'invoke_mode' must be 'BUFFERED' or 'RESPONSE_STREAM', not {mode!r}"
+            )
+        checked["invoke_mode"] = mode.upper()
     if values.get("dsn") is not None:
         from .websockets.backends import backend_from_dsn  # parses and checks; connects to nothing
 

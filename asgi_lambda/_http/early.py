@@ -80,10 +80,11 @@ class _EarlyExchange(_Exchange):
                 self.chunks = []
                 self.ready.set_result(None)
             return
+        kind = message["type"]
         if self.complete:
-            raise RuntimeError(f"ASGI message {message['type']!r} sent after the response completed")
-        if message["type"] != "http.response.body":
-            raise RuntimeError(f"unexpected ASGI message {message['type']!r} in a streamed response")
+            raise RuntimeError(f"ASGI message {kind!r} sent after the response completed")
+        if kind != "http.response.body":
+            raise RuntimeError(f"unexpected ASGI message {kind!r} in a streamed response")
         body = message.get("body", b"")
         if type(body) is not bytes:
             if not isinstance(body, (bytes, bytearray, memoryview)):

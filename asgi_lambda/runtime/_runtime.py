@@ -1,0 +1,194 @@
+"""The invocation loop: ``/next``, serve, post, work after the response, ``/next`` again.
+
+One loop per execution environment, the adapter's own (``asgi_lambda._loop``), so lifespan
+state, pools and deadlines work as they do under ``asgi_handler``.  With
+``AWS_LAMBDA_MAX_CONCURRENCY`` above 1 (Lambda Managed Instances), that many slots each run
+this loop on a connection of their own, side by side on the one event loop, sharing the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from typing import Any
+
+from .._deadline import Deadline
+from .._handler import Outcome
+from .._http.response import Response
+from .._loop import DeadlineExceededError, wait_until
+from .._version import __version__
+from . import _logging
+from ._address import RuntimeAddress
+from ._connection import AsyncConnection, BlockingConnection, Reply, _Connection
+from ._context import RuntimeContext
+from ._errors import InvocationError, fault, log_error, xray_cause
+from ._streaming import DELIMITER, HTTP_INTEGRATION, ResponseStream, prelude
+from ._target import Target
+
+logger = logging.getLogger("asgi_lambda.runtime")
+
+USER_AGENT = f"User-Agent: asgi-lambda/{__version__}\r\n".encode("latin-1")
+JSON_TYPE = USER_AGENT + b"Content-Type: application/json\r\n"
+BYTES_TYPE = USER_AGENT + b"Content-Type: application/unknown\r\n"
+
+
+class Runtime:
+    """Serves invocations of ``target`` from the Runtime API at ``address``."""
+
+    def __init__(
+        self, address: RuntimeAddress, target: Target, stream: bool, concurrency: int = 1
+    ) -> None:
+        self.address = address
+        self.target = target
+        self.stream = stream
+        self.concurrency = max(concurrency, 1)
+        self._next = address.path("/invocation/next")
+        self._json_errors = _logging.json_format()
+        self._cwd = os.getcwd()
+
+    async def serve_forever(self) -> None:
+        if self.concurrency == 1:
+            await self.slot(BlockingConnection(self.address))
+            return
+        slots = [self.slot(AsyncConnection(self.address)) for _ in range(self.concurrency)]
+        await asyncio.gather(*slots)
+
+    async def slot(self, connection: _Connection, invocations: int | None = None) -> None:
+        """Take invocations one after the other on ``connection`` (forever, unless counted)."""
+        served = 0
+        while invocations is None or served < invocations:
+            reply = await connection.exchange("GET", self._next, USER_AGENT)
+            if reply.status != 200:
+                raise InvocationError(
+                    "Runtime.NextInvocationError",
+                    f"GET /invocation/next answered {reply.status}: {reply.body[:200]!r}",
+                )
+            await self.invoke(connection, reply)
+            served += 1
+
+    async def invoke(self, connection: _Connection, reply: Reply) -> None:
+        headers = reply.headers
+        request_id = headers.get("lambda-runtime-aws-request-id", "")
+        trace = headers.get("lambda-runtime-trace-id")
+        if trace:
+            os.environ["_X_AMZN_TRACE_ID"] = trace
+        else:
+            os.environ.pop("_X_AMZN_TRACE_ID", None)
+        token = _logging.request_id.set(request_id)
+        outcome: Outcome | None = None
+        try:
+            outcome = await self._answer(connection, request_id, reply.body, headers)
+        except Exception as exc:
+            await self._post_error(connection, request_id, fault(exc, request_id))
+        finally:
+            if outcome is not None and outcome.request is not None:
+                await _after(outcome.request.after, outcome.request.deadline)
+            _logging.request_id.reset(token)
+
+    async def _answer(
+        self, connection: _Connection, request_id: str, body: bytes, headers: dict[str, str]
+    ) -> Outcome | None:
+        context = RuntimeContext(headers)
+        try:
+            event = json.loads(body)
+        except ValueError as exc:
+            raise InvocationError(
+                "Runtime.UnmarshalError", f"Unable to unmarshal input: {exc}"
+            ) from None
+        target = self.target
+        adapter = target.adapter
+        if target.function is not None:  # a plain handler, or a decorated one's own function
+            answer = target.function(event, context)
+            if adapter is None or answer is not None:
+                await self._post_result(connection, request_id, answer)
+                return None
+        assert adapter is not None
+        outcome = await adapter.invoke(event, context, self.stream)
+        request = outcome.request
+        if request is not None and request.after is not None and request.deadline is not None:
+            request.deadline.arm_timer(request.after, asyncio.get_running_loop())
+        if outcome.response is not None and outcome.source is not None:
+            await self._stream(connection, request_id, outcome, event)
+        elif outcome.error is not None:
+            await self._post_error(connection, request_id, fault(outcome.error, request_id))
+        else:
+            await self._post_result(connection, request_id, outcome.result)
+        return outcome
+
+    async def _post_result(self, connection: _Connection, request_id: str, result: Any) -> None:
+        if isinstance(result, (bytes, bytearray)):
+            data, content = bytes(result), BYTES_TYPE
+        else:
+            try:
+                data, content = json.dumps(result).encode("utf-8"), JSON_TYPE
+            except (TypeError, ValueError) as exc:
+                raise InvocationError(
+                    "Runtime.MarshalError", f"Unable to marshal response: {exc}"
+                ) from None
+        path = self.address.path(f"/invocation/{request_id}/response")
+        reply = await connection.exchange("POST", path, content, data)
+        if reply.status != 202:
+            # 413 (over 6 MB) and the like: Lambda reports the failure to the caller itself.
+            logger.error(
+                "the Runtime API refused the response (%d): %s", reply.status, reply.body[:500]
+            )
+
+    async def _post_error(
+        self, connection: _Connection, request_id: str, payload: dict[str, Any]
+    ) -> None:
+        log_error(payload, self._json_errors)
+        error_type = payload["errorType"].encode("latin-1", "replace")
+        cause = xray_cause(payload, self._cwd).encode("latin-1", "replace")
+        headers = (
+            JSON_TYPE
+            + b"Lambda-Runtime-Function-Error-Type: "
+            + error_type
+            + b"\r\nLambda-Runtime-Function-XRay-Error-Cause: "
+            + cause
+            + b"\r\n"
+        )
+        path = self.address.path(f"/invocation/{request_id}/error")
+        await connection.exchange("POST", path, headers, json.dumps(payload).encode("utf-8"))
+
+    async def _stream(
+        self, connection: _Connection, request_id: str, outcome: Outcome, event: Any
+    ) -> None:
+        response, source, request = outcome.response, outcome.source, outcome.request
+        assert response is not None and source is not None and request is not None
+        stream = ResponseStream(connection, self.address.path(f"/invocation/{request_id}/response"))
+        await stream.start(HTTP_INTEGRATION, (prelude(source, response, event), DELIMITER))
+        error: dict[str, Any] | None = None
+        if response.stream is None:
+            await stream.write(response.body)
+        else:
+            writer = asyncio.get_running_loop().create_task(_copy(response, stream))
+            try:
+                assert request.deadline is not None
+                await wait_until(writer, request.deadline)
+                writer.result()
+            except DeadlineExceededError:
+                error = {"errorType": "Runtime.Timeout", "errorMessage": "stream cut at deadline"}
+            except Exception as exc:
+                error = fault(exc, request_id)
+        await stream.end(error)
+
+
+async def _copy(response: Response, stream: ResponseStream) -> None:
+    assert response.stream is not None
+    async for chunk in response.stream:
+        await stream.write(chunk)
+
+
+async def _after(task: asyncio.Task[None] | None, deadline: Deadline | None) -> None:
+    """Let the app finish its work after the response, up to the deadline; then disarm."""
+    if deadline is None:
+        return
+    try:
+        if task is not None and not task.done():
+            await wait_until(task, deadline)
+    except DeadlineExceededError:
+        pass  # logged by wait_until; the task was abandoned
+    finally:
+        deadline.disarm()
