@@ -30,6 +30,9 @@ class Answer:
         return json.loads(self.body)
 
 
+FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:f"
+
+
 class FakeRuntimeAPI:
     def __init__(self, prefix: str = "") -> None:
         self.prefix = prefix
@@ -130,7 +133,7 @@ class FakeRuntimeAPI:
         self.answered[request_id] = threading.Event()
         wire = {
             "Lambda-Runtime-Deadline-Ms": str(int(time.time() * 1000) + timeout_ms),
-            "Lambda-Runtime-Invoked-Function-Arn": "arn:aws:lambda:us-east-1:123456789012:function:f",
+            "Lambda-Runtime-Invoked-Function-Arn": FUNCTION_ARN,
             "Lambda-Runtime-Trace-Id": "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1",
         }
         wire.update({name.replace("_", "-"): value for name, value in headers.items()})
