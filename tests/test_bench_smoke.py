@@ -37,6 +37,6 @@ def test_the_chart_has_a_bar_per_contender_and_case_with_its_time() -> None:
     cases = medians_from_json([asdict(row) for row in rows])
     drawn = svg(cases)
     assert [case for case, _, _ in cases] == ["1a", "1b", "1c"]
-    assert drawn.count("<rect x=\"340\"") == 9  # 3 cases x 3 contenders
+    assert drawn.count('<rect x="340"') == 9  # 3 cases x 3 contenders
     median = rows[0].median("asgi-lambda")
     assert median is not None and f">{median * 1e6:.1f}</text>" in drawn

@@ -82,10 +82,7 @@ class RuntimeContext:
         self.aws_request_id = headers.get("lambda-runtime-aws-request-id", "")
         self.invoked_function_arn = headers.get("lambda-runtime-invoked-function-arn")
         self.tenant_id = headers.get("lambda-runtime-aws-tenant-id")
-        try:
-            self._deadline_ms = int(headers.get("lambda-runtime-deadline-ms", "0"))
-        except ValueError:
-            self._deadline_ms = 0
+        self._deadline_ms = _deadline_ms(headers.get("lambda-runtime-deadline-ms"))
         client_context = headers.get("lambda-runtime-client-context")
         self.client_context = (
             ClientContext(_json_object(client_context, "Client Context"))
@@ -113,6 +110,25 @@ class RuntimeContext:
             f"function_name={self.function_name!r}, "
             f"remaining_ms={self.get_remaining_time_in_millis()})"
         )
+
+
+# Epoch milliseconds of 2001: anything smaller is not a time but a duration.
+_EPOCH_FLOOR_MS = 1_000_000_000_000
+
+
+def _deadline_ms(value: str | None) -> int:
+    """Lambda's deadline in epoch ms; cargo-lambda sends the timeout instead (``600000``).
+
+    Read as epoch ms, that deadline passed in 1970, and every request would time out at once;
+    a value no real clock can have is taken as milliseconds from now.
+    """
+    try:
+        deadline = int(value or 0)
+    except ValueError:
+        return 0
+    if 0 < deadline < _EPOCH_FLOOR_MS:
+        return int(time.time() * 1000) + deadline
+    return deadline
 
 
 def reset_environment() -> None:

@@ -35,9 +35,11 @@ def test_hello_with_a_request_cookie_and_a_response_cookie(source: str) -> None:
     response = HANDLER(event, None)
     assert response["statusCode"] == 200
     assert response["body"] == "hello, theme dark"
-    cookies = response.get("cookies") or response["multiValueHeaders"].get("set-cookie") or [
-        response["headers"].get("set-cookie")
-    ]
+    cookies = (
+        response.get("cookies")
+        or response["multiValueHeaders"].get("set-cookie")
+        or [response["headers"].get("set-cookie")]
+    )
     assert cookies == ["seen=yes; Path=/"]
 
 

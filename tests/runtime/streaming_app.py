@@ -100,6 +100,11 @@ async def cookies(request: Request) -> Response:
     return response
 
 
+async def nap(request: Request) -> Response:
+    await asyncio.sleep(1)
+    return PlainTextResponse(f"slept in process {os.getpid()}")
+
+
 async def slow(request: Request) -> Response:
     await asyncio.sleep(60)
     return PlainTextResponse("too late")
@@ -115,6 +120,7 @@ app = Starlette(
         Route("/background", background),
         Route("/cookies", cookies),
         Route("/slow", slow),
+        Route("/nap", nap),
     ],
     lifespan=lifespan,
 )

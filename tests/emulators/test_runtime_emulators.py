@@ -1,0 +1,208 @@
+"""The native runtime under the emulators users run it with: AWS's RIE and cargo-lambda.
+
+RIE proves the buffered contract (results byte for byte as a direct call gives them, errors,
+init errors, the concurrent Managed Instances mode) and that streamed output is well formed
+(RIE buffers it and returns the prelude, the NULs and the body raw).  cargo-lambda really
+streams a Function URL response, so it proves that chunks reach the client as the app sends
+them.  See ../shared/EMULATORS.md for how each starts and its quirks.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import sys
+import sysconfig
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import load_event
+from tests.runtime import streaming_app
+
+from .runtime_emulators import APP_DIR, REPO, cargo_lambda, missing, rie
+
+DELIMITER = b"\x00" * 8
+
+
+def url_event(path: str) -> dict[str, Any]:
+    event = load_event("pt-lambdaFunctionUrlEvent")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    return event
+
+
+def rest_event(path: str) -> dict[str, Any]:
+    event = load_event("pt-apiGatewayProxyEvent")
+    event["path"] = event["requestContext"]["path"] = path
+    event["httpMethod"] = "GET"
+    event["body"] = None
+    return event
+
+
+DIRECT_CASES = {
+    "function-url-sample": lambda: load_event("pt-lambdaFunctionUrlEvent"),
+    "function-url-cookies": lambda: url_event("/cookies"),
+    "function-url-500": lambda: url_event("/boom"),
+    "rest-sample": lambda: load_event("pt-apiGatewayProxyEvent"),
+    "rest-cookies": lambda: rest_event("/cookies"),
+    "http-api-v2-sample": lambda: load_event("pt-apiGatewayProxyV2Event"),
+    "alb-sample": lambda: load_event("pt-albEvent"),
+    "alb-multi-value": lambda: load_event("pt-albMultiValueHeadersEvent"),
+    "vpc-lattice-v2": lambda: load_event("pt-vpcLatticeV2Event"),
+}
+
+
+@pytest.fixture(scope="module")
+def buffered() -> Iterator[str]:
+    with rie() as url:
+        yield url
+
+
+@pytest.mark.parametrize("case", sorted(DIRECT_CASES))
+def test_rie_results_match_a_direct_call_byte_for_byte(buffered: str, case: str) -> None:
+    event = DIRECT_CASES[case]()
+    expected = json.dumps(streaming_app.handler(event, None)).encode()
+    response = httpx.post(buffered, json=event, timeout=30)
+    assert response.status_code == 200
+    assert response.content == expected
+
+
+def test_rie_gets_the_handlers_error_as_awslambdaric_shapes_it() -> None:
+    with rie(_HANDLER="streaming_app.plain") as url:
+        response = httpx.post(url, json={"fail": True}, timeout=30)
+    payload = response.json()
+    assert payload["errorType"] == "KeyError"
+    assert payload["errorMessage"] == "'missing'"
+    assert any("streaming_app.py" in line for line in payload["stackTrace"])
+
+
+def test_rie_reports_an_init_error() -> None:
+    with rie(_HANDLER="no_such_module.handler") as url:
+        response = httpx.post(url, json={}, timeout=30)
+    assert response.status_code == 502
+    assert response.json()["errorType"] == "Runtime.ImportModuleError"
+
+
+def test_rie_returns_a_streamed_response_raw() -> None:
+    with rie(ASGI_LAMBDA_INVOKE_MODE="RESPONSE_STREAM") as url:
+        response = httpx.post(url, json=url_event("/stream"), timeout=30)
+    prelude, _, body = response.content.partition(DELIMITER)
+    assert json.loads(prelude) == {
+        "statusCode": 201,
+        "headers": {"content-type": "text/plain; charset=utf-8", "x-streamed": "yes"},
+        "cookies": ["a=1; Path=/; SameSite=lax", "b=2; Path=/; SameSite=lax"],
+    }
+    assert body == b"chunk 0\nchunk 1\nchunk 2\n"
+
+
+@pytest.fixture
+def task_bootstrap() -> Iterator[None]:
+    """RIE's concurrent mode runs /var/task/bootstrap as a sandbox user, who cannot read /root.
+
+    So the bootstrap runs the system's python3 (same minor version as this one) with our
+    packages on PYTHONPATH.
+    """
+    system = Path("/usr/bin/python3")
+    if not system.exists():
+        missing("/usr/bin/python3 (RIE's concurrent mode runs as a user without access to /root)")
+    import subprocess
+
+    version = subprocess.run(
+        [str(system), "-c", "import sys; print(sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    if version != str(sys.version_info[:2]):
+        missing(f"/usr/bin/python3 of Python {sys.version_info[:2]} (it is {version})")
+    bootstrap = Path("/var/task/bootstrap")
+    site = sysconfig.get_paths()["purelib"]
+    try:
+        bootstrap.parent.mkdir(parents=True, exist_ok=True)
+        bootstrap.write_text(
+            "#!/bin/sh\n"
+            f"export PYTHONPATH={REPO}:{site} LAMBDA_TASK_ROOT={APP_DIR}\n"
+            "export _HANDLER=streaming_app.handler\n"
+            f"exec {system} -m asgi_lambda.runtime\n"
+        )
+        bootstrap.chmod(0o755)
+    except OSError as exc:
+        missing(f"a writable /var/task for RIE's concurrent mode ({exc})")
+    yield
+    bootstrap.unlink(missing_ok=True)
+
+
+def test_rie_concurrent_mode_serves_invocations_side_by_side_in_one_process(
+    task_bootstrap: None,
+) -> None:
+    event = url_event("/nap")  # each sleeps 1 s
+    with rie(AWS_LAMBDA_MAX_CONCURRENCY="3") as url:
+        httpx.post(url, json=event, timeout=30)  # init
+        started = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:
+            answers = list(pool.map(lambda _: httpx.post(url, json=event, timeout=30), range(3)))
+        elapsed = time.monotonic() - started
+    bodies = {response.json()["body"] for response in answers}
+    assert len(bodies) == 1  # one process served all three
+    assert elapsed < 1.9
+
+
+@pytest.fixture(scope="module")
+def streaming(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with cargo_lambda(
+        tmp_path_factory.mktemp("cargo"), ASGI_LAMBDA_INVOKE_MODE="RESPONSE_STREAM"
+    ) as base:
+        yield f"{base}/lambda-url/_"
+
+
+def timed_chunks(url: str) -> tuple[httpx.Response, list[tuple[float, bytes]]]:
+    chunks: list[tuple[float, bytes]] = []
+    with httpx.stream("GET", url, timeout=60) as response:
+        for chunk in response.iter_raw():
+            chunks.append((time.monotonic(), chunk))
+    return response, chunks
+
+
+def test_cargo_lambda_streams_chunks_as_the_app_sends_them(streaming: str) -> None:
+    response, chunks = timed_chunks(f"{streaming}/stream")
+    assert response.status_code == 201
+    assert response.headers["x-streamed"] == "yes"
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert b"".join(data for _, data in chunks) == b"chunk 0\nchunk 1\nchunk 2\n"
+    assert len(chunks) == 3
+    gaps = [later - earlier for (earlier, _), (later, _) in zip(chunks, chunks[1:])]
+    assert all(gap >= streaming_app.GAP * 0.7 for gap in gaps)
+
+
+def test_cargo_lambda_gets_every_cookie_of_a_streamed_response(streaming: str) -> None:
+    response, _ = timed_chunks(f"{streaming}/stream")
+    cookies = ",".join(response.headers.get_list("set-cookie"))
+    assert "a=1; Path=/; SameSite=lax" in cookies
+    assert "b=2; Path=/; SameSite=lax" in cookies
+
+
+def test_cargo_lambda_streams_server_sent_events(streaming: str) -> None:
+    response, chunks = timed_chunks(f"{streaming}/sse")
+    assert response.headers["content-type"] == "text/event-stream; charset=utf-8"
+    assert [data for _, data in chunks] == [
+        b"data: token 0\n\n",
+        b"data: token 1\n\n",
+        b"data: token 2\n\n",
+    ]
+    assert chunks[-1][0] - chunks[0][0] >= streaming_app.GAP * 1.4
+
+
+def test_cargo_lambda_cuts_a_stream_short_when_the_app_fails(streaming: str) -> None:
+    response, chunks = timed_chunks(f"{streaming}/stream-error")
+    assert response.status_code == 200
+    assert b"".join(data for _, data in chunks) == b"first part\n"
+
+
+def test_cargo_lambda_serves_whole_responses_in_streaming_mode(streaming: str) -> None:
+    response = httpx.get(f"{streaming}/hello?x=1", timeout=30)
+    assert response.status_code == 200
+    assert response.json()["query"] == "x=1"
+    assert response.json()["pool"] == "shared"
