@@ -19,7 +19,7 @@ import sys
 import time
 import zipfile
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -137,10 +137,8 @@ def running(command: Sequence[str], env: dict[str, str], port: int, cwd: Path) -
         wait_for_port(port, process, 120)
         yield
     finally:
-        try:
+        with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
         try:
             process.wait(10)
         except subprocess.TimeoutExpired:
