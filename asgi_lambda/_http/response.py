@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from .._types import RawHeaders
@@ -64,3 +64,32 @@ def plain_text(status: int, text: str) -> Response:
         (b"content-length", str(len(body)).encode("latin-1")),
     ]
     return Response(status=status, headers=headers, body=body, base64=False)
+
+
+StreamDone = Callable[[int, BaseException | None], Awaitable[None]]
+
+
+def watch_stream(response: Response, done: StreamDone) -> None:
+    """Wrap ``response.stream`` so ``await done(size, error)`` runs once it ends or fails.
+
+    For middlewares that record a response (access log, tracing, metrics): a streamed one is
+    known at its start by status and headers, and by size and duration only at its end.
+    """
+    stream = response.stream
+    if stream is None:
+        raise ValueError("watch_stream() needs a streamed response (response.stream is None)")
+
+    async def watched() -> AsyncIterator[bytes]:
+        size = 0
+        error: BaseException | None = None
+        try:
+            async for chunk in stream:
+                size += len(chunk)
+                yield chunk
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            await done(size, error)
+
+    response.stream = watched()

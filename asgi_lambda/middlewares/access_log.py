@@ -11,6 +11,7 @@ app runs, so the app's own log lines during the request carry it too.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
@@ -19,7 +20,7 @@ from typing import Any
 from .._errors import ConfigurationError
 from .._http.middleware import CallNext
 from .._http.request import Request
-from .._http.response import Response
+from .._http.response import Response, watch_stream
 from .._logtext import printable
 from .._options import EVENT_KINDS, Options
 
@@ -94,6 +95,10 @@ class AccessLog:
         try:
             response = await call_next(request)
             status = response.status
+            if response.stream is not None:  # logged when it ends, with its size
+                done = functools.partial(self._streamed, request, start, cold_start, status)
+                watch_stream(response, done)
+                status = ""
             return response
         except Exception:
             raise
@@ -104,7 +109,22 @@ class AccessLog:
             status = f"{type(exc).__name__}, no response sent"
             raise
         finally:
-            self._log(request, status, (time.perf_counter() - start) * 1000.0, cold_start)
+            if status != "":
+                self._log(request, status, (time.perf_counter() - start) * 1000.0, cold_start)
+
+    async def _streamed(
+        self,
+        request: Request,
+        start: float,
+        cold_start: bool,
+        status: int,
+        size: int,
+        error: BaseException | None,
+    ) -> None:
+        outcome = f"{status} streamed {size} bytes"
+        if error is not None:
+            outcome += f", cut short by {type(error).__name__}"
+        self._log(request, outcome, (time.perf_counter() - start) * 1000.0, cold_start)
 
     def _log(
         self, request: Request, status: int | str, duration_ms: float, cold_start: bool

@@ -20,7 +20,7 @@ from typing import Any
 from .._errors import ConfigurationError
 from .._http.middleware import CallNext
 from .._http.request import Request
-from .._http.response import Response
+from .._http.response import Response, watch_stream
 from .._options import Options
 
 REQUESTS = "Requests"
@@ -56,12 +56,21 @@ class Metrics:
     async def __call__(self, request: Request, call_next: CallNext) -> Response:
         start = time.perf_counter()
         status = 500  # what the client gets if a middleware below lets an exception through
+        streamed = False
         try:
             response = await call_next(request)
             status = response.status
+            if response.stream is not None:  # published when it ends: latency to the last byte
+                streamed = True
+
+                async def done(size: int, error: BaseException | None) -> None:
+                    self._publish(request, status, (time.perf_counter() - start) * 1000.0)
+
+                watch_stream(response, done)
             return response
         finally:
-            self._publish(request, status, (time.perf_counter() - start) * 1000.0)
+            if not streamed:
+                self._publish(request, status, (time.perf_counter() - start) * 1000.0)
 
     def _publish(self, request: Request, status: int, latency_ms: float) -> None:
         provider = self.provider

@@ -16,7 +16,7 @@ from typing import Any
 from .._errors import ConfigurationError
 from .._http.middleware import CallNext
 from .._http.request import Request
-from .._http.response import Response
+from .._http.response import Response, watch_stream
 from .._options import Options
 
 MAX_NAME_LENGTH = 200  # X-Ray's limit for segment and subsegment names
@@ -42,21 +42,43 @@ class Tracing:
         if tracer.disabled:
             return await call_next(request)
         name = f"## {request.method} {request.path}"[:MAX_NAME_LENGTH]
-        async with tracer.provider.in_subsegment_async(name=name) as subsegment:
-            subsegment.put_annotation("http_method", request.method)
-            subsegment.put_annotation("http_path", request.path)
-            subsegment.put_annotation("event_source", request.source)
-            put_http_meta = getattr(subsegment, "put_http_meta", None)  # X-Ray's, not in the ABC
-            if put_http_meta is not None:
-                put_http_meta("method", request.method)
-                put_http_meta("url", request.path)
-            response = await call_next(request)
-            if response.error is not None:
-                _add_exception(subsegment, response.error)
-            subsegment.put_annotation("http_status", response.status)
-            if put_http_meta is not None:
-                put_http_meta("status", response.status)
+        manager = tracer.provider.in_subsegment_async(name=name)
+        subsegment = await manager.__aenter__()
+        try:
+            response = await self._traced(subsegment, request, call_next)
+        except BaseException as exc:
+            if not await manager.__aexit__(type(exc), exc, exc.__traceback__):
+                raise
+            raise  # pragma: no cover - our subsegment manager never swallows errors
+        if response.stream is None:
+            await manager.__aexit__(None, None, None)
             return response
+
+        async def done(size: int, error: BaseException | None) -> None:
+            # A streamed response's subsegment lasts until its last byte.
+            subsegment.put_metadata("streamed_bytes", size, "asgi_lambda")
+            if error is not None:
+                _add_exception(subsegment, error)
+            await manager.__aexit__(None, None, None)
+
+        watch_stream(response, done)
+        return response
+
+    async def _traced(self, subsegment: Any, request: Request, call_next: CallNext) -> Response:
+        subsegment.put_annotation("http_method", request.method)
+        subsegment.put_annotation("http_path", request.path)
+        subsegment.put_annotation("event_source", request.source)
+        put_http_meta = getattr(subsegment, "put_http_meta", None)  # X-Ray's, not in the ABC
+        if put_http_meta is not None:
+            put_http_meta("method", request.method)
+            put_http_meta("url", request.path)
+        response = await call_next(request)
+        if response.error is not None:
+            _add_exception(subsegment, response.error)
+        subsegment.put_annotation("http_status", response.status)
+        if put_http_meta is not None:
+            put_http_meta("status", response.status)
+        return response
 
 
 def _add_exception(subsegment: Any, error: BaseException) -> None:

@@ -105,6 +105,10 @@ async def nap(request: Request) -> Response:
     return PlainTextResponse(f"slept in process {os.getpid()}")
 
 
+async def big(request: Request) -> Response:
+    return PlainTextResponse("lorem ipsum " * 200)
+
+
 async def slow(request: Request) -> Response:
     await asyncio.sleep(60)
     return PlainTextResponse("too late")
@@ -121,6 +125,7 @@ app = Starlette(
         Route("/cookies", cookies),
         Route("/slow", slow),
         Route("/nap", nap),
+        Route("/big", big),
     ],
     lifespan=lifespan,
 )

@@ -410,3 +410,99 @@ def test_the_runtime_api_address_has_two_spellings(
     address = parse_address(value)
     assert (address.host, address.port, address.prefix) == (host, port, prefix)
     assert address.path("/invocation/next") == f"{prefix}/2018-06-01/runtime/invocation/next"
+
+
+# Streams through the middleware chain.
+
+
+def test_the_access_log_records_a_stream_when_it_ends(
+    api: FakeRuntimeAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="asgi_lambda.access")
+    request_id = api.queue(url_event("/stream"))
+    serve(api, handler_target(), 1, stream=True)
+    api.wait(request_id)
+    [line] = [r.getMessage() for r in caplog.records if r.name == "asgi_lambda.access"]
+    assert line.startswith('"GET /stream" 201 streamed 24 bytes ')
+    duration = float(line.split()[6].removesuffix("ms"))
+    assert duration >= streaming_app.GAP * 2 * 1000
+
+
+def test_the_access_log_says_a_stream_was_cut_short(
+    api: FakeRuntimeAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="asgi_lambda.access")
+    request_id = api.queue(url_event("/stream-error"))
+    serve(api, handler_target(), 1, stream=True)
+    api.wait(request_id)
+    [line] = [r.getMessage() for r in caplog.records if r.name == "asgi_lambda.access"]
+    assert "200 streamed 11 bytes, cut short by RuntimeError" in line
+
+
+def test_compression_steps_aside_for_a_stream(api: FakeRuntimeAPI) -> None:
+    event = url_event("/stream")
+    event["headers"]["accept-encoding"] = "gzip"
+    handler = asgi_handler(streaming_app.app, compression=True, compression_min_size=1)
+    request_id = api.queue(event)
+    serve(api, classify(handler, "h"), 1, stream=True)
+    prelude, body = split_stream(api.wait(request_id).body)
+    assert "content-encoding" not in prelude["headers"]
+    assert body == b"chunk 0\nchunk 1\nchunk 2\n"
+
+
+def test_a_whole_response_is_still_compressed_in_streaming_mode(api: FakeRuntimeAPI) -> None:
+    import gzip
+
+    event = url_event("/big")
+    event["headers"]["accept-encoding"] = "gzip"
+    handler = asgi_handler(streaming_app.app, compression=True)
+    request_id = api.queue(event)
+    serve(api, classify(handler, "h"), 1, stream=True)
+    prelude, body = split_stream(api.wait(request_id).body)
+    assert prelude["headers"]["content-encoding"] == "gzip"
+    assert gzip.decompress(body) == b"lorem ipsum " * 200
+
+
+def test_a_user_middleware_can_wrap_a_stream_chunk_by_chunk(api: FakeRuntimeAPI) -> None:
+    async def shout(request: Any, call_next: Any) -> Any:
+        response = await call_next(request)
+        if response.stream is not None:
+            original = response.stream
+
+            async def upper() -> Any:
+                async for chunk in original:
+                    yield chunk.upper()
+
+            response.stream = upper()
+        return response
+
+    handler = asgi_handler(streaming_app.app, middlewares=[shout])
+    request_id = api.queue(url_event("/stream"))
+    serve(api, classify(handler, "h"), 1, stream=True)
+    answer = api.wait(request_id)
+    assert [data for _, data in answer.chunks[2:]] == [b"CHUNK 0\n", b"CHUNK 1\n", b"CHUNK 2\n"]
+
+
+def test_a_user_middleware_that_reads_the_body_gets_it_whole(api: FakeRuntimeAPI) -> None:
+    seen: list[bytes] = []
+
+    async def whole(request: Any, call_next: Any) -> Any:
+        response = await call_next(request)
+        seen.append(await response.read())
+        return response
+
+    handler = asgi_handler(streaming_app.app, middlewares=[whole])
+    request_id = api.queue(url_event("/stream"))
+    serve(api, classify(handler, "h"), 1, stream=True)
+    answer = api.wait(request_id)
+    assert seen == [b"chunk 0\nchunk 1\nchunk 2\n"]
+    assert [data for _, data in answer.chunks[2:]] == [b"chunk 0\nchunk 1\nchunk 2\n"]
+
+
+def test_invoke_mode_option_is_checked() -> None:
+    from asgi_lambda import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="'invoke_mode' must be 'BUFFERED' or"):
+        asgi_handler(streaming_app.app, invoke_mode="streaming")
+    handler = asgi_handler(streaming_app.app, invoke_mode="response_stream")
+    assert handler.adapter.options.invoke_mode == "RESPONSE_STREAM"  # type: ignore[attr-defined]
