@@ -105,6 +105,8 @@ def sam_functions(path: Path) -> list[Function]:
         if resource["Type"] != "AWS::Serverless::Function":
             continue
         properties = {**defaults, **resource["Properties"]}
+        if properties.get("PackageType") == "Image":
+            continue  # its code is a Dockerfile's; the zip template next to it deploys the same app
         environment = {
             **defaults.get("Environment", {}).get("Variables", {}),
             **properties.get("Environment", {}).get("Variables", {}),

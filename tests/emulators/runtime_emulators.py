@@ -151,6 +151,13 @@ def running(command: Sequence[str], env: dict[str, str], port: int, cwd: Path) -
 @contextmanager
 def rie(**env: str) -> Iterator[str]:
     """Run the runtime under RIE; yields the invoke URL."""
+    with rie_command([sys.executable, "-m", "asgi_lambda.runtime"], **env) as url:
+        yield url
+
+
+@contextmanager
+def rie_command(runtime: Sequence[str], **env: str) -> Iterator[str]:
+    """Run ``runtime`` (a bootstrap, a wrapper) under RIE; yields the invoke URL."""
     binary = rie_binary()
     port, api_port = free_port(), free_port()
     command = [
@@ -159,11 +166,10 @@ def rie(**env: str) -> Iterator[str]:
         f"127.0.0.1:{port}",
         "--runtime-api-address",
         f"127.0.0.1:{api_port}",
-        sys.executable,
-        "-m",
-        "asgi_lambda.runtime",
+        *runtime,
     ]
-    with running(command, runtime_env(**env), port, APP_DIR):
+    environment = runtime_env(**env)
+    with running(command, environment, port, Path(environment["LAMBDA_TASK_ROOT"])):
         yield f"http://127.0.0.1:{port}/2015-03-31/functions/function/invocations"
 
 

@@ -24,14 +24,15 @@ import pytest
 from tests.conftest import load_event
 from tests.runtime import streaming_app
 
-from .runtime_emulators import APP_DIR, REPO, cargo_lambda, missing, rie
+from .runtime_emulators import APP_DIR, REPO, cargo_lambda, missing, rie, rie_command
 
 DELIMITER = b"\x00" * 8
 
 
-def url_event(path: str) -> dict[str, Any]:
+def url_event(path: str, query: str = "") -> dict[str, Any]:
     event = load_event("pt-lambdaFunctionUrlEvent")
     event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["rawQueryString"] = query
     return event
 
 
@@ -206,3 +207,34 @@ def test_cargo_lambda_serves_whole_responses_in_streaming_mode(streaming: str) -
     assert response.status_code == 200
     assert response.json()["query"] == "x=1"
     assert response.json()["pool"] == "shared"
+
+
+# The deployment recipes of examples/streaming_app, started the way Lambda starts them.
+
+EXAMPLE = REPO / "examples" / "streaming_app"
+
+
+def test_the_exec_wrapper_starts_our_runtime_in_place_of_lambdas() -> None:
+    # Lambda runs AWS_LAMBDA_EXEC_WRAPPER with its own command as arguments.
+    command = [str(EXAMPLE / "run-asgi-lambda"), sys.executable, "/var/runtime/bootstrap.py"]
+    with rie_command(command, _HANDLER="app.handler", LAMBDA_TASK_ROOT=str(EXAMPLE)) as url:
+        health = httpx.post(url, json=url_event("/health"), timeout=30)
+        tokens = httpx.post(url, json=url_event("/tokens", "delay=0"), timeout=30)
+    prelude, _, _ = health.content.partition(DELIMITER)
+    assert json.loads(prelude)["statusCode"] == 200
+    _, _, body = tokens.content.partition(DELIMITER)
+    assert body.decode().split() == streaming_example_words()
+
+
+def test_the_provided_al2023_bootstrap_runs_our_runtime() -> None:
+    command = [str(EXAMPLE / "bootstrap")]
+    env = {"_HANDLER": "app.handler", "LAMBDA_TASK_ROOT": str(EXAMPLE), "PYTHON": sys.executable}
+    with rie_command(command, **env) as url:
+        response = httpx.post(url, json=url_event("/events", "delay=0"), timeout=30)
+    prelude, _, body = response.content.partition(DELIMITER)
+    assert json.loads(prelude)["headers"]["content-type"] == "text/event-stream; charset=utf-8"
+    assert body.count(b"event: token\n") == len(streaming_example_words())
+
+
+def streaming_example_words() -> list[str]:
+    return ["Streaming", "from", "Lambda,", "in", "process,", "one", "token", "at", "a", "time."]
