@@ -27,13 +27,14 @@ from ._types import LambdaContext
 class Deadline:
     """``at`` and ``stop_at`` are times on the adapter's loop clock (``loop.time()``)."""
 
-    __slots__ = ("started", "at", "stop_at", "expired", "_handle", "_task", "_timer")
+    __slots__ = ("started", "at", "stop_at", "expired", "abandoned", "_handle", "_task", "_timer")
 
     def __init__(self, started: float, at: float, stop_at: float) -> None:
         self.started = started
         self.at = at
         self.stop_at = stop_at
         self.expired = False
+        self.abandoned = False
         self._handle: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[Any] | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -66,6 +67,20 @@ class Deadline:
         if task is not None and not task.done():
             self.expired = True
             task.cancel()
+            self._timer = task.get_loop().call_at(self.stop_at, self._abandon_task)
+
+    def _abandon_task(self) -> None:
+        task = self._task
+        if task is not None and not task.done():
+            from ._loop import abandon, logger  # _loop imports this module
+
+            logger.error(
+                "work was still running at the invocation's deadline although it was cancelled "
+                "(it swallowed CancelledError): abandoning it so it cannot run into later "
+                "invocations"
+            )
+            self.abandoned = True
+            abandon(task)
 
     def disarm(self) -> None:
         if self._timer is not None:

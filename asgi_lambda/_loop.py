@@ -120,21 +120,24 @@ async def run_bounded(coroutine: Coroutine[Any, Any, T], deadline: Deadline) -> 
     task = loop.create_task(coroutine)
     deadline.arm_timer(task, loop)
     try:
-        await wait_until(task, deadline)
+        result: T = await wait_until(task, deadline)
     finally:
         deadline.disarm()
-    return task.result()
+    return result
 
 
-async def wait_until(task: asyncio.Task[Any], deadline: Deadline) -> None:
-    """Wait for ``task`` until ``deadline.stop_at``; abandon it and raise if it is still running."""
-    if not task.done():
-        loop = asyncio.get_running_loop()
-        await asyncio.wait((task,), timeout=max(deadline.stop_at - loop.time(), 0.0))
-    if not task.done():
-        logger.error(
-            "work was still running at the invocation's deadline although it was cancelled "
-            "(it swallowed CancelledError): abandoning it so it cannot run into later invocations"
-        )
-        abandon(task)
-        raise DeadlineExceededError("the invocation ran past its deadline: abandoned")
+async def wait_until(task: asyncio.Task[T], deadline: Deadline) -> T:
+    """Await ``task``, which ``deadline.arm_timer`` (on it or the work it waits for) bounds.
+
+    Awaited directly, with no future or timer of its own: the deadline's timers cancel the work
+    at ``at`` and abandon it at ``stop_at``, and a task that ended cancelled by them raises
+    ``DeadlineExceededError`` here.
+    """
+    try:
+        return await task
+    except BaseException:
+        # Abandoned, its coroutine closed: the task ends with an error of the closing; or
+        # cancelled at the deadline and let the cancellation out.
+        if task.done() and (deadline.abandoned or (task.cancelled() and deadline.expired)):
+            raise DeadlineExceededError("the invocation ran past its deadline") from None
+        raise

@@ -23,6 +23,7 @@ import logging
 from collections import deque
 from collections.abc import AsyncIterator
 
+from .._deadline import Deadline
 from .._types import ASGIApp, Message
 from .cycle import _Exchange, _server_error, http_scope, log_timeout, timeout_response
 from .request import Request
@@ -51,6 +52,7 @@ class _EarlyExchange(_Exchange):
         "producer",
         "ended",
         "failure",
+        "deadline",
     )
 
     def __init__(self, body: bytes, may_stream: bool, loop: asyncio.AbstractEventLoop) -> None:
@@ -64,6 +66,7 @@ class _EarlyExchange(_Exchange):
         self.producer: asyncio.Future[None] | None = None  # the app, waiting for room
         self.ended = False
         self.failure: BaseException | None = None
+        self.deadline: Deadline | None = None
 
     async def send(self, message: Message) -> None:
         if not self.streaming:
@@ -119,7 +122,9 @@ class _EarlyExchange(_Exchange):
             error = task.exception()
             if error is not None:
                 self.failure = error
-                _log_failure(error, self)
+                deadline = self.deadline
+                if deadline is None or not deadline.abandoned:  # that is logged already
+                    _log_failure(error, self)
         if not self.ready.done():
             self.ready.set_result(None)
         self._wake_consumer()
@@ -168,6 +173,7 @@ async def run_http_app_early(app: ASGIApp, request: Request, propagate: bool = F
     """Run ``app`` for ``request`` and return its response as soon as it is ready to go."""
     loop = asyncio.get_running_loop()
     exchange = _EarlyExchange(request.body, request.stream, loop)
+    exchange.deadline = request.deadline
     task: asyncio.Task[None] = loop.create_task(
         app(http_scope(request), exchange.receive, exchange.send)  # type: ignore[arg-type]
     )

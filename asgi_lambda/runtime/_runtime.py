@@ -189,6 +189,6 @@ async def _after(task: asyncio.Task[None] | None, deadline: Deadline | None) -> 
         if task is not None and not task.done():
             await wait_until(task, deadline)
     except DeadlineExceededError:
-        pass  # logged by wait_until; the task was abandoned
+        pass  # cancelled, or abandoned and logged, by the deadline
     finally:
         deadline.disarm()

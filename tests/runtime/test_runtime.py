@@ -506,3 +506,32 @@ def test_invoke_mode_option_is_checked() -> None:
         asgi_handler(streaming_app.app, invoke_mode="streaming")
     handler = asgi_handler(streaming_app.app, invoke_mode="response_stream")
     assert handler.adapter.options.invoke_mode == "RESPONSE_STREAM"  # type: ignore[attr-defined]
+
+
+def test_an_app_that_swallows_cancellation_is_abandoned_and_the_next_invocation_served(
+    api: FakeRuntimeAPI,
+) -> None:
+    from tests.asgi_apps import tick_swallowing_cancellation
+
+    ticks: list[float] = []
+
+    async def stubborn(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        if scope["path"] == "/ok":
+            headers = [(b"content-type", b"text/plain")]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": b"fine"})
+            return
+        await tick_swallowing_cancellation(ticks)
+
+    first = api.queue(url_event("/stuck"), timeout_ms=1_000)
+    second = api.queue(url_event("/ok"))
+    started = time.monotonic()
+    serve(api, classify(stubborn, "stubborn"), 2)
+    assert api.wait(first).json()["statusCode"] == 504
+    assert api.wait(second).json()["body"] == "fine"
+    assert time.monotonic() - started < 1.5
+    count = len(ticks)
+    get_loop().run_until_complete(asyncio.sleep(0.1))
+    assert len(ticks) == count  # it no longer runs

@@ -1,0 +1,173 @@
+"""``python -m bench.runtime``: CPU of the function process per invocation, under AWS's RIE.
+
+What the issue's target is about: the process Lambda bills, serving warm invocations one after
+the other through the same emulator.  Contenders, each a fresh RIE + runtime process:
+
+- ``asgi-lambda runtime``: ``python -m asgi_lambda.runtime`` serving ``asgi_handler(app)``;
+- ``awslambdaric + Mangum``: ``python -m awslambdaric`` serving ``Mangum(app)``;
+- ``awslambdaric + asgi_handler``: the same runtime client serving our adapter.
+
+awslambdaric runs with ``AWS_EXECUTION_ENV`` unset (how it runs as a pip-installed client in a
+container image; on the managed 3.12+ runtimes it sets up a thread pool per poll and costs more).
+The runtime's CPU (user + system, from /proc) is read before and after ``--invocations``
+sequential invokes on one keep-alive client connection; rounds are interleaved and the median is
+reported.  Both apps are the benchmark's own (bench/apps.py): the trivial bare-ASGI app on an
+HTTP API 2.0 event, and the FastAPI route with a pydantic body.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from bench.events import fastapi_post, http_api_v2
+
+REPO = Path(__file__).resolve().parent.parent
+CONTENDERS = {
+    "asgi-lambda runtime": ["-m", "asgi_lambda.runtime"],
+    "awslambdaric + Mangum": ["-m", "awslambdaric"],
+    "awslambdaric + asgi_handler": ["-m", "awslambdaric"],
+    "asgi-lambda runtime, no access log": ["-m", "asgi_lambda.runtime"],
+}
+HANDLERS = {
+    "trivial": {
+        "asgi-lambda runtime": "bench.runtime_apps.trivial_ours",
+        "awslambdaric + Mangum": "bench.runtime_apps.trivial_mangum",
+        "awslambdaric + asgi_handler": "bench.runtime_apps.trivial_ours",
+        "asgi-lambda runtime, no access log": "bench.runtime_apps.trivial_quiet",
+    },
+    "fastapi": {
+        "asgi-lambda runtime": "bench.runtime_apps.fastapi_ours",
+        "awslambdaric + Mangum": "bench.runtime_apps.fastapi_mangum",
+        "awslambdaric + asgi_handler": "bench.runtime_apps.fastapi_ours",
+        "asgi-lambda runtime, no access log": "bench.runtime_apps.fastapi_quiet",
+    },
+}
+EVENTS = {"trivial": http_api_v2, "fastapi": fastapi_post}
+
+
+def _rie_binary() -> Path:
+    sys.path.insert(0, str(REPO))
+    from tests.emulators.runtime_emulators import rie_binary
+
+    return rie_binary()
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children = (task / "children").read_text().split()
+        found.extend(int(child) for child in children)
+    return found
+
+
+@contextmanager
+def _running(contender: str, handler: str) -> Iterator[tuple[http.client.HTTPConnection, int]]:
+    import socket
+    import subprocess
+
+    def free_port() -> int:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port: int = sock.getsockname()[1]
+            return port
+
+    port, api_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_LAMBDA_", "_HANDLER"))}
+    env.pop("AWS_EXECUTION_ENV", None)
+    env.update(_HANDLER=handler, LAMBDA_TASK_ROOT=str(REPO), PYTHONPATH=str(REPO))
+    command = [
+        str(_rie_binary()),
+        "--runtime-interface-emulator-address",
+        f"127.0.0.1:{port}",
+        "--runtime-api-address",
+        f"127.0.0.1:{api_port}",
+        sys.executable,
+        *CONTENDERS[contender],
+        handler,
+    ]
+    process = subprocess.Popen(
+        command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                connection.connect()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield connection, process.pid
+        connection.close()
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _invoke(connection: http.client.HTTPConnection, body: bytes) -> Any:
+    connection.request("POST", "/2015-03-31/functions/function/invocations", body)
+    response = connection.getresponse()
+    return json.loads(response.read())
+
+
+def measure(case: str, invocations: int, rounds: int) -> dict[str, list[float]]:
+    body = json.dumps(EVENTS[case]()).encode()
+    results: dict[str, list[float]] = {name: [] for name in CONTENDERS}
+    for index in range(rounds):
+        names = list(CONTENDERS)
+        shift = index % len(names)
+        for name in names[shift:] + names[:shift]:
+            with _running(name, HANDLERS[case][name]) as (connection, rie_pid):
+                answer = _invoke(connection, body)  # init, and a check
+                if answer.get("statusCode") != 200:
+                    raise AssertionError(f"{name} answered {answer!r}")
+                for _ in range(50):
+                    _invoke(connection, body)
+                [runtime_pid] = _children(rie_pid)
+                before = _cpu_seconds(runtime_pid)
+                for _ in range(invocations):
+                    _invoke(connection, body)
+                spent = _cpu_seconds(runtime_pid) - before
+            results[name].append(spent / invocations * 1e6)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.runtime", description=__doc__)
+    parser.add_argument("--invocations", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--case", action="append", choices=sorted(EVENTS))
+    args = parser.parse_args(argv)
+    print(f"CPU of the runtime process per invocation, under RIE; Python {sys.version.split()[0]}")
+    print(f"{args.invocations} invocations x {args.rounds} interleaved rounds, medians\n")
+    print("| app | contender | CPU us/inv | awslambdaric + Mangum / this |")
+    print("|---|---|--:|--:|")
+    for case in args.case or sorted(EVENTS, reverse=True):
+        results = measure(case, args.invocations, args.rounds)
+        baseline = statistics.median(results["awslambdaric + Mangum"])
+        for name, values in results.items():
+            median = statistics.median(values)
+            print(f"| {case} | {name} | {median:.0f} | {baseline / median:.2f}x |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
