@@ -20,6 +20,7 @@ from ._http.response import Response, plain_text
 from ._http.stack import middleware_stack
 from ._loop import DeadlineExceededError, get_loop, run, run_bounded
 from ._options import (
+    AsyncBackend,
     CompressionMode,
     EventKind,
     InvokeMode,
@@ -76,6 +77,10 @@ class Adapter:
 
     def __init__(self, app: Any, options: Options) -> None:
         self.app: ASGIApp = as_asgi3(app)
+        if uses_trio(app, options.async_backend):
+            from ._trio import trio_app  # trio only for the apps that need it
+
+            self.app = trio_app(self.app)
         self.options = options
         self.middlewares = middleware_stack(self.app, options)
         self.chain: CallNext = compose(self.middlewares, self._run_app)
@@ -249,6 +254,13 @@ class Outcome:
     error: Exception | None = None
 
 
+def uses_trio(app: Any, backend: str) -> bool:
+    """``async_backend``: "trio", or "auto" and a Quart-Trio app (its class says so)."""
+    if backend == "auto":
+        return any(klass.__module__.startswith("quart_trio") for klass in type(app).__mro__)
+    return backend == "trio"
+
+
 def streams(source: EventSource, event: LambdaEvent) -> bool:
     """True for the front doors that stream: Function URLs and REST APIs (docs/streaming.md).
 
@@ -306,6 +318,7 @@ def asgi_handler(
     pass_through_path: str | None = None,
     batch_item_failures: bool = False,
     invoke_mode: InvokeMode | None = None,
+    async_backend: AsyncBackend = "auto",
     **unknown: NoReturn,
 ) -> LambdaHandler:
     """Wrap an ASGI app into a Lambda handler.
@@ -348,6 +361,9 @@ def asgi_handler(
         invoke_mode: ``"BUFFERED"`` or ``"RESPONSE_STREAM"``, for the native runtime
             (``asgi-lambda-runtime``; default the ``ASGI_LAMBDA_INVOKE_MODE`` variable, else
             buffered; docs/streaming.md).  Ignored when Lambda's own runtime calls the handler.
+        async_backend: ``"auto"`` (trio for Quart-Trio apps, else asyncio), ``"asyncio"`` or
+            ``"trio"``: a trio app runs in a trio guest run on the adapter's asyncio loop
+            (docs/frameworks/quart-trio.md).
 
     Raises:
         ConfigurationError: an option is unknown or has a bad value, or ``app`` is not an ASGI
@@ -385,6 +401,7 @@ def asgi_handler(
         pass_through_path=pass_through_path,
         batch_item_failures=batch_item_failures,
         invoke_mode=invoke_mode,
+        async_backend=async_backend,
     )
     adapter = Adapter(app, options)
 

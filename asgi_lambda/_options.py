@@ -25,6 +25,8 @@ LogLevel = Literal[
     "critical", "error", "warning", "info", "debug", "CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"
 ]
 InvokeMode = Literal["BUFFERED", "RESPONSE_STREAM"]
+AsyncBackend = Literal["auto", "asyncio", "trio"]
+ASYNC_BACKENDS: tuple[str, ...] = get_args(AsyncBackend)
 INVOKE_MODES: tuple[str, ...] = get_args(InvokeMode)
 LIFESPAN_MODES = ("auto", "on", "off")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
@@ -59,6 +61,7 @@ class Options:
     pass_through_path: str | None = None
     batch_item_failures: bool = False
     invoke_mode: InvokeMode | None = None
+    async_backend: AsyncBackend = "auto"
 
 
 def unknown_option(name: str) -> ConfigurationError:
@@ -191,6 +194,18 @@ def build_options(**values: Any) -> Options:
             f"option 'batch_item_failures' must be True or False, "
             f"not {values['batch_item_failures']!r}"
         )
+    backend = values.get("async_backend", "auto")
+    if backend not in ASYNC_BACKENDS:
+        raise ConfigurationError(
+            f"option 'async_backend' must be 'auto', 'asyncio' or 'trio', not {backend!r}"
+        )
+    if backend == "trio":
+        try:
+            import trio  # noqa: F401 - checked here, used from the first request on
+        except ImportError:
+            raise ConfigurationError(
+                "option async_backend='trio' needs trio: pip install trio"
+            ) from None
     mode = values.get("invoke_mode")
     if mode is not None:
         if not isinstance(mode, str) or mode.upper() not in INVOKE_MODES:

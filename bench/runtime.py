@@ -5,7 +5,9 @@ the other through the same emulator.  Contenders, each a fresh RIE + runtime pro
 
 - ``asgi-lambda runtime``: ``python -m asgi_lambda.runtime`` serving ``asgi_handler(app)``;
 - ``awslambdaric + Mangum``: ``python -m awslambdaric`` serving ``Mangum(app)``;
-- ``awslambdaric + asgi_handler``: the same runtime client serving our adapter.
+- ``awslambdaric + asgi_handler``: the same runtime client serving our adapter;
+- ``floor``: a raw-socket loop posting a constant answer (bench/runtime_floor.py): the part of
+  the CPU that is the Runtime API exchange itself, which no runtime avoids.
 
 awslambdaric runs with ``AWS_EXECUTION_ENV`` unset (how it runs as a pip-installed client in a
 container image; on the managed 3.12+ runtimes it sets up a thread pool per poll and costs more).
@@ -37,6 +39,7 @@ CONTENDERS = {
     "awslambdaric + Mangum": ["-m", "awslambdaric"],
     "awslambdaric + asgi_handler": ["-m", "awslambdaric"],
     "asgi-lambda runtime, no access log": ["-m", "asgi_lambda.runtime"],
+    "floor: raw socket loop, constant answer": ["-m", "bench.runtime_floor"],
 }
 HANDLERS = {
     "trivial": {
@@ -44,12 +47,14 @@ HANDLERS = {
         "awslambdaric + Mangum": "bench.runtime_apps.trivial_mangum",
         "awslambdaric + asgi_handler": "bench.runtime_apps.trivial_ours",
         "asgi-lambda runtime, no access log": "bench.runtime_apps.trivial_quiet",
+        "floor: raw socket loop, constant answer": "-",
     },
     "fastapi": {
         "asgi-lambda runtime": "bench.runtime_apps.fastapi_ours",
         "awslambdaric + Mangum": "bench.runtime_apps.fastapi_mangum",
         "awslambdaric + asgi_handler": "bench.runtime_apps.fastapi_ours",
         "asgi-lambda runtime, no access log": "bench.runtime_apps.fastapi_quiet",
+        "floor: raw socket loop, constant answer": "-",
     },
 }
 EVENTS = {"trivial": http_api_v2, "fastapi": fastapi_post}
@@ -99,7 +104,7 @@ def _running(contender: str, handler: str) -> Iterator[tuple[http.client.HTTPCon
         f"127.0.0.1:{api_port}",
         sys.executable,
         *CONTENDERS[contender],
-        handler,
+        *([handler] if handler != "-" else []),
     ]
     process = subprocess.Popen(
         command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
