@@ -17,6 +17,7 @@ becomes a trio task in it:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -116,10 +117,8 @@ def trio_app(app: ASGIApp) -> ASGIApp:
             if scope_holder:
                 scope_holder[0].cancel()
             if not done.done():
-                try:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
                     await done  # the app's own cleanup, under trio's cancellation
-                except (asyncio.CancelledError, Exception):
-                    pass
             raise
 
     on_asyncio.__qualname__ = f"trio({getattr(app, '__qualname__', type(app).__name__)})"
