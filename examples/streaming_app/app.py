@@ -18,7 +18,7 @@ from fastapi.responses import StreamingResponse
 from asgi_lambda import asgi_handler
 
 app = FastAPI(title="asgi-lambda streaming example")
-WORDS = "Streaming from Lambda, in process, one token at a time.".split()
+WORDS = ["Streaming", "from", "Lambda,", "in", "process,", "one", "token", "at", "a", "time."]
 
 
 @app.get("/health")
