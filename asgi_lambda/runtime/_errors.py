@@ -14,6 +14,8 @@ import time
 import traceback
 from typing import Any
 
+from . import _logging
+
 logger = logging.getLogger("asgi_lambda.runtime")
 
 # The runtime's own frames are cut from the top of a stack, as awslambdaric cuts bootstrap.py.
@@ -28,6 +30,7 @@ class InitError(Exception):
         self.error_type = error_type
         self.message = message
         self.stack = stack or []
+        self.report_path = "/init/error"
 
     def payload(self) -> dict[str, Any]:
         return make_error(self.message, self.error_type, self.stack)
@@ -88,14 +91,15 @@ def log_error(payload: dict[str, Any], json_format: bool) -> None:
             "level": "ERROR",
             **payload,
         }
-        print(json.dumps(record), flush=True)
+        _logging.write(json.dumps(record), logging.ERROR)
         return
     lines = [f"[ERROR] {payload['errorType']}: {payload['errorMessage']}"]
     lines.append("Traceback (most recent call last):")
     for entry in payload["stackTrace"]:
         lines.extend(_nbsp_indent(line) for line in entry.splitlines())
-    # One record per error in CloudWatch: Lambda splits stdout on "\n", not on "\r".
-    print("\r".join(lines), flush=True)
+    # One record per error in CloudWatch: Lambda splits stdout on "\n", not on "\r"; a
+    # telemetry frame is one record whatever it holds.
+    _logging.write(("\n" if _logging.telemetry() else "\r").join(lines), logging.ERROR)
 
 
 def _nbsp_indent(line: str) -> str:

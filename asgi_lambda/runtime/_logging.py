@@ -4,6 +4,10 @@ Text (the default): ``[LEVEL]\\tTIMESTAMP\\tREQUEST_ID\\tmessage``, UTC with mil
 ``AWS_LAMBDA_LOG_FORMAT=JSON``: one JSON object per line with ``timestamp``, ``level``,
 ``message``, ``logger`` and ``requestId``.  ``AWS_LAMBDA_LOG_LEVEL`` sets the root level.  The
 request id comes from a context variable, so concurrent invocations each log their own.
+
+On the managed runtimes Lambda passes ``_LAMBDA_TELEMETRY_LOG_FD``: records then go to that file
+descriptor as frames (type, length, timestamp, message), so a multi-line record such as a
+traceback is one CloudWatch event, not one per line.  Elsewhere they go to stdout.
 """
 
 from __future__ import annotations
@@ -20,6 +24,44 @@ request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 )
 
 _TEXT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s"
+
+
+# Frame types, as Lambda's Python runtime writes them: text and JSON, per level.
+_TEXT_FRAMES = {
+    logging.NOTSET: 0xA55A0003,
+    logging.DEBUG: 0xA55A000B,
+    logging.INFO: 0xA55A000F,
+    logging.WARNING: 0xA55A0013,
+    logging.ERROR: 0xA55A0017,
+    logging.CRITICAL: 0xA55A001B,
+}
+_JSON_FRAMES = {level: frame - 1 for level, frame in _TEXT_FRAMES.items()}
+_telemetry: int | None = None  # the telemetry file descriptor, once taken from the environment
+
+
+def telemetry() -> bool:
+    return _telemetry is not None
+
+
+def write(message: str, level: int = logging.NOTSET) -> None:
+    """One log record: a telemetry frame when Lambda gave us the fd, else a line on stdout."""
+    if _telemetry is None:
+        sys.stdout.write(message + "\n")
+        sys.stdout.flush()
+        return
+    data = message.encode("utf-8", "replace")
+    frames = _JSON_FRAMES if json_format() else _TEXT_FRAMES
+    frame = frames.get(level, frames[logging.NOTSET])
+    head = frame.to_bytes(4, "big") + len(data).to_bytes(4, "big")
+    os.write(_telemetry, head + (time.time_ns() // 1000).to_bytes(8, "big") + data)
+
+
+class _LambdaHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            write(self.format(record), record.levelno)
+        except Exception:
+            self.handleError(record)
 
 
 class _RequestId(logging.Filter):
@@ -51,11 +93,15 @@ def json_format() -> bool:
 
 
 def configure() -> None:
-    """Install the root handler on stdout, once, as the managed runtime does."""
+    """Install the root handler, once, as the managed runtime does."""
+    global _telemetry
     root = logging.getLogger()
     if any(getattr(h, "_asgi_lambda_runtime", False) for h in root.handlers):
         return
-    handler = logging.StreamHandler(sys.stdout)
+    fd = os.environ.pop("_LAMBDA_TELEMETRY_LOG_FD", None)  # the app's subprocesses must not
+    if fd is not None and fd.isdigit():
+        _telemetry = int(fd)
+    handler = _LambdaHandler()
     handler._asgi_lambda_runtime = True  # type: ignore[attr-defined]
     if json_format():
         handler.setFormatter(_JSONFormatter())

@@ -107,7 +107,10 @@ def report_init_error(address: RuntimeAddress, error: InitError) -> None:
         loop = get_loop()
         loop.run_until_complete(
             connection.exchange(
-                "POST", address.path("/init/error"), headers, json.dumps(payload).encode("utf-8")
+                "POST",
+                address.path(error.report_path),
+                headers,
+                json.dumps(payload).encode("utf-8"),
             )
         )
     except OSError as exc:

@@ -50,4 +50,6 @@ async def checkpoint(address: RuntimeAddress) -> None:
             try:
                 function(*args, **kwargs)
             except Exception as exc:
-                raise InitError("Runtime.AfterRestoreError", str(exc), stack_of(exc)) from exc
+                error = InitError("Runtime.AfterRestoreError", str(exc), stack_of(exc))
+                error.report_path = "/restore/error"  # as Lambda's runtime reports it
+                raise error from exc

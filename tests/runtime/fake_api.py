@@ -43,6 +43,7 @@ class FakeRuntimeAPI:
         self.init_errors: list[tuple[dict[str, str], Any]] = []
         self.connections = 0
         self.next_calls = 0
+        self.restored = 0
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -71,6 +72,7 @@ class FakeRuntimeAPI:
                     self.end_headers()
                     self.wfile.write(body)
                 elif path == "/2018-06-01/runtime/restore/next":
+                    api.restored += 1
                     self._reply(200)
                 else:
                     self._reply(404)
@@ -83,7 +85,8 @@ class FakeRuntimeAPI:
                     self._read_chunked(answer)
                 else:
                     answer.body = self.rfile.read(int(headers.get("content-length", 0)))
-                if path == "/2018-06-01/runtime/init/error":
+                if path in ("/2018-06-01/runtime/init/error", "/2018-06-01/runtime/restore/error"):
+                    headers["path"] = path
                     api.init_errors.append((headers, json.loads(answer.body)))
                     self._reply(202)
                     return

@@ -535,3 +535,89 @@ def test_an_app_that_swallows_cancellation_is_abandoned_and_the_next_invocation_
     count = len(ticks)
     get_loop().run_until_complete(asyncio.sleep(0.1))
     assert len(ticks) == count  # it no longer runs
+
+
+def test_logs_go_to_lambdas_telemetry_fd_as_frames_when_given_one(api: FakeRuntimeAPI) -> None:
+    import os
+    import subprocess
+
+    read_end, write_end = os.pipe()
+    request_id = api.queue({"fail": True})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "asgi_lambda.runtime"],
+        env={
+            "AWS_LAMBDA_RUNTIME_API": api.address,
+            "_HANDLER": "streaming_app.plain",
+            "LAMBDA_TASK_ROOT": str(Path(__file__).parent),
+            "_LAMBDA_TELEMETRY_LOG_FD": str(write_end),
+            "PATH": "/usr/bin:/bin",
+        },
+        pass_fds=(write_end,),
+        stdout=subprocess.PIPE,
+    )
+    os.close(write_end)
+    try:
+        assert api.wait(request_id, timeout=20).kind == "error"
+        header = os.read(read_end, 16)
+        frame_type, length = int.from_bytes(header[:4], "big"), int.from_bytes(header[4:8], "big")
+        message = b""
+        while len(message) < length:
+            message += os.read(read_end, length - len(message))
+    finally:
+        process.terminate()
+        stdout, _ = process.communicate(timeout=10)
+        os.close(read_end)
+    assert frame_type == 0xA55A0017  # a text frame at ERROR level
+    text = message.decode()
+    assert text.startswith("[ERROR] KeyError: 'missing'\nTraceback (most recent call last):\n")
+    assert "streaming_app.py" in text
+    assert b"KeyError" not in stdout  # nothing of it on stdout
+
+
+def run_snapstart(api: FakeRuntimeAPI, tmp_path: Path, **env: str) -> Any:
+    import subprocess
+
+    environment = {
+        "AWS_LAMBDA_RUNTIME_API": api.address,
+        "_HANDLER": "snap_app.handler",
+        "LAMBDA_TASK_ROOT": str(Path(__file__).parent / "snapstart"),
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "snap-start",
+        "SNAP_LOG": str(tmp_path / "snap.log"),
+        "PATH": "/usr/bin:/bin",
+        **env,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "asgi_lambda.runtime"], env=environment, stdout=subprocess.PIPE
+    )
+
+
+def test_snapstart_starts_the_app_before_the_snapshot_and_runs_the_hooks_in_order(
+    api: FakeRuntimeAPI, tmp_path: Path
+) -> None:
+    request_id = api.queue(url_event("/"))
+    process = run_snapstart(api, tmp_path)
+    try:
+        assert api.wait(request_id, timeout=20).json()["body"] == "restored"
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+    assert api.restored == 1
+    assert (tmp_path / "snap.log").read_text().splitlines() == [
+        "startup",
+        "before: second registered",
+        "before: first registered",
+        "after restore",
+        "request",
+    ]
+
+
+def test_a_failing_after_restore_hook_is_reported_to_restore_error(
+    api: FakeRuntimeAPI, tmp_path: Path
+) -> None:
+    process = run_snapstart(api, tmp_path, SNAP_FAIL="1")
+    process.communicate(timeout=20)
+    assert process.returncode == 1
+    headers, payload = api.init_errors[0]
+    assert headers["path"] == "/2018-06-01/runtime/restore/error"
+    assert payload["errorType"] == "Runtime.AfterRestoreError"
+    assert payload["errorMessage"] == "the database moved"
