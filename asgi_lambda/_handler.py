@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("asgi_lambda")
 
 _NO_CONTEXT: Any = object()
+NO_SOURCE: Any = None  # what _source_of gives with the error of an event of no HTTP shape
 
 
 class InvocationFailedError(RuntimeError):
@@ -137,15 +138,18 @@ class Adapter:
         now = get_loop().time()
         return deadline_for(context, now, options.deadline_margin, options.default_timeout)
 
-    def __call__(self, event: LambdaEvent, context: LambdaContext) -> LambdaResponse:
+    def _source_of(self, event: LambdaEvent) -> tuple[EventSource, UnknownEventError | None]:
+        """The event's front door, or, for an event of no HTTP shape when non-HTTP events are
+        routed, the error saying so (raised when they are not)."""
         try:
-            source = detect(event)
+            return detect(event), None
         except UnknownEventError as unknown:
             if self._events is None:
                 raise
-            not_http: UnknownEventError | None = unknown
-        else:
-            not_http = None
+            return NO_SOURCE, unknown
+
+    def __call__(self, event: LambdaEvent, context: LambdaContext) -> LambdaResponse:
+        source, not_http = self._source_of(event)
         events = self._events
         if not_http is not None and events is not None:  # outside the except: the app's
             deadline = self.deadline(context)  # errors are not "during" it
@@ -176,14 +180,7 @@ class Adapter:
         app's remaining work); with ``stream``, behind a Function URL or a REST API, as a
         ``Response`` to stream rather than rendered JSON.
         """
-        try:
-            source = detect(event)
-        except UnknownEventError as unknown:
-            if self._events is None:
-                raise
-            not_http: UnknownEventError | None = unknown
-        else:
-            not_http = None
+        source, not_http = self._source_of(event)
         events = self._events
         if not_http is not None and events is not None:
             deadline = self.deadline(context)

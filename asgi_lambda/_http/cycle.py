@@ -107,11 +107,7 @@ class _Exchange:
                 raise RuntimeError("ASGI 'http.response.body' sent before 'http.response.start'")
             body = message.get("body", b"")
             if type(body) is not bytes:
-                if not isinstance(body, (bytes, bytearray, memoryview)):
-                    raise InvalidResponseError(
-                        f"ASGI 'http.response.body' body must be bytes, not {type(body).__name__}"
-                    )
-                body = bytes(body)
+                body = body_bytes(body)
             if body:
                 self.chunks.append(body)
             if not message.get("more_body", False):
@@ -137,6 +133,15 @@ class _Exchange:
 
 class InvalidResponseError(TypeError):
     """The app sent a response message the ASGI spec does not allow; the client gets a 500."""
+
+
+def body_bytes(body: object) -> bytes:
+    """A body that is not exactly ``bytes``: a bytes-like copy, or the ASGI type error."""
+    if not isinstance(body, (bytes, bytearray, memoryview)):
+        raise InvalidResponseError(
+            f"ASGI 'http.response.body' body must be bytes, not {type(body).__name__}"
+        )
+    return bytes(body)
 
 
 def _response_headers(headers: Iterable[Iterable[bytes]]) -> RawHeaders:

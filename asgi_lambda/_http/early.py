@@ -25,7 +25,14 @@ from collections.abc import AsyncIterator
 
 from .._deadline import Deadline
 from .._types import ASGIApp, Message
-from .cycle import _Exchange, _server_error, http_scope, log_timeout, timeout_response
+from .cycle import (
+    _Exchange,
+    _server_error,
+    body_bytes,
+    http_scope,
+    log_timeout,
+    timeout_response,
+)
 from .request import Request
 from .response import Response
 
@@ -90,11 +97,7 @@ class _EarlyExchange(_Exchange):
             raise RuntimeError(f"unexpected ASGI message {kind!r} in a streamed response")
         body = message.get("body", b"")
         if type(body) is not bytes:
-            if not isinstance(body, (bytes, bytearray, memoryview)):
-                raise TypeError(
-                    f"ASGI 'http.response.body' body must be bytes, not {type(body).__name__}"
-                )
-            body = bytes(body)
+            body = body_bytes(body)
         if body:
             self.pending.append(body)
             self.buffered += len(body)
