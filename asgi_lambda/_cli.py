@@ -212,11 +212,51 @@ def parser() -> argparse.ArgumentParser:
     )
     _request_options(run)
     run.set_defaults(func=invoke)
+    local = commands.add_parser(
+        "serve", help="a local API Gateway in front of the handler (asgi-lambda[local])"
+    )
+    local.add_argument("app", help="MODULE:ATTR (a handler built by asgi_handler, or an ASGI app)")
+    local.add_argument(
+        "--source",
+        default="http-api-v2",
+        choices=("http-api-v2", "http-api-v1", "rest", "function-url", "alb"),
+    )
+    local.add_argument("--host", default="127.0.0.1")
+    local.add_argument("--port", type=int, default=8000)
+    local.add_argument("--stage", default="dev", help="the REST stage served at /STAGE/ (dev)")
+    local.add_argument("--websocket", action="store_true", help="also a WebSocket API at /")
+    local.add_argument("--reload", action="store_true", help="restart on code changes")
+    local.add_argument("--timeout", type=float, default=30.0, help="the function timeout (30)")
+    local.add_argument(
+        "--binary-media-types",
+        default="",
+        metavar="TYPES",
+        help="REST's binaryMediaTypes, comma-separated (image/png,*/*)",
+    )
+    local.set_defaults(func=serve)
     sample = commands.add_parser("event", help="print a sample event of a source")
     sample.add_argument("source", choices=sorted(SAMPLES))
     _request_options(sample)
     sample.set_defaults(func=event)
     return root
+
+
+def serve(args: argparse.Namespace) -> int:
+    from .local import serve as run_server  # uvicorn and websockets only for serve
+
+    types = tuple(t.strip() for t in args.binary_media_types.split(",") if t.strip())
+    run_server(
+        args.app,
+        source=args.source,
+        host=args.host,
+        port=args.port,
+        stage=args.stage,
+        websocket=args.websocket,
+        reload=args.reload,
+        timeout=args.timeout,
+        binary_media_types=types,
+    )
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,313 @@
+"""The local front door: an ASGI app (served by uvicorn) that plays API Gateway for a handler.
+
+Each HTTP request becomes the event the chosen source sends, the handler runs on a worker
+thread of its own (one invocation at a time, its own event loop and lifespan, as in a Lambda
+execution environment), and its answer is turned back into HTTP as AWS does.  With WebSocket
+support, ``/`` also takes WebSocket connections (``$connect``, messages, ``$disconnect``) and
+``/@connections/{id}`` is the Management API the handler posts to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from .._context import LambdaContext
+from .._types import Message, Receive, Scope, Send
+from ._events import http_event, websocket_event
+from ._responses import ContractError, http_answer
+
+logger = logging.getLogger("asgi_lambda.local")
+API_GATEWAY_LIMIT = 29.0  # seconds API Gateway waits for an HTTP integration
+Handler = Callable[[Any, Any], Any]
+
+
+@dataclass
+class Settings:
+    source: str = "http-api-v2"
+    stage: str = "dev"
+    timeout: float = 30.0
+    binary_media_types: tuple[str, ...] = ()
+    websocket: bool = False
+    colour: bool = field(default_factory=lambda: sys.stderr.isatty())
+
+
+@dataclass
+class _Connection:
+    socket_send: Send
+    loop: asyncio.AbstractEventLoop
+    connected_at: int
+    source_ip: str
+    user_agent: str
+    last_active: int = 0
+    closed: bool = False
+
+
+class LocalGateway:
+    """See the module docstring; ``handler`` is the Lambda handler, called as Lambda would."""
+
+    def __init__(self, handler: Handler, settings: Settings) -> None:
+        self.handler = handler
+        self.settings = settings
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambda")
+        self.connections: dict[str, _Connection] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "lifespan":
+            await _lifespan(receive, send, self.worker)
+        elif kind == "websocket":
+            if self.settings.websocket:
+                await self._websocket(scope, receive, send)
+            else:
+                await send({"type": "websocket.close", "code": 1008})
+        elif self.settings.websocket and scope["path"].startswith("/@connections/"):
+            await self._management(scope, receive, send)
+        else:
+            await self._http(scope, receive, send)
+
+    async def invoke(self, event: Any) -> Any:
+        """Run the handler on the worker thread with a fresh context, as one invocation."""
+        context = LambdaContext(function_name="asgi-lambda-local", timeout=self.settings.timeout)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.worker, self.handler, event, context)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        settings = self.settings
+        body = await _read_body(receive)
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        path = scope["raw_path"].decode("latin-1") if scope.get("raw_path") else scope["path"]
+        if settings.source == "rest":
+            prefix = f"/{settings.stage}"
+            if path != prefix and not path.startswith(prefix + "/"):
+                await _reply(send, 403, b'{"message":"Forbidden"}', "application/json")
+                self._log(scope, 403, started, "not under the stage /" + settings.stage)
+                return
+            path = path[len(prefix) :] or "/"
+        client = scope.get("client") or ("127.0.0.1", 0)
+        event = http_event(
+            settings.source,
+            scope["method"],
+            path,
+            scope["query_string"].decode("latin-1"),
+            headers,
+            body,
+            client[0],
+            settings.stage,
+        )
+        try:
+            result = await self.invoke(event)
+        except Exception as exc:
+            logger.error("the handler raised %s: %s (answering 502)", type(exc).__name__, exc)
+            await _reply(send, 502, b'{"message":"Internal server error"}', "application/json")
+            self._log(scope, 502, started, "the invocation failed")
+            return
+        accept = next((v for k, v in headers if k.lower() == "accept"), "")
+        try:
+            answer = http_answer(settings.source, result, settings.binary_media_types, accept)
+        except ContractError as exc:
+            logger.error("answering 502: %s", exc)
+            await _reply(send, 502, b'{"message":"Internal server error"}', "application/json")
+            self._log(scope, 502, started, str(exc))
+            return
+        if answer.warning:
+            logger.warning("%s %s: %s", scope["method"], scope["path"], answer.warning)
+        raw = [
+            (k.lower().encode("latin-1"), v.encode("latin-1"))
+            for k, v in answer.headers
+            if k.lower() != "content-length"  # the body's own length: it may be base64 text now
+        ]
+        raw.append((b"content-length", str(len(answer.body)).encode()))
+        await send({"type": "http.response.start", "status": answer.status, "headers": raw})
+        await send({"type": "http.response.body", "body": answer.body})
+        self._log(scope, answer.status, started, _past_api_gateway(settings.source, started))
+
+    # WebSocket API
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        message = await receive()  # websocket.connect
+        connection_id = uuid.uuid4().hex[:12] + "="
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        host = next((v for k, v in headers if k.lower() == "host"), "localhost")
+        client = (scope.get("client") or ("127.0.0.1", 0))[0]
+        connected_at = int(time.time() * 1000)
+        event = websocket_event(
+            "CONNECT",
+            "$connect",
+            connection_id,
+            host,
+            self.settings.stage,
+            client,
+            connected_at,
+            headers,
+            scope["query_string"].decode("latin-1"),
+        )
+        answer = await self._ws_invoke(event)
+        status = answer.get("statusCode", 200) if isinstance(answer, dict) else 200
+        if not 200 <= status < 300:
+            await send({"type": "websocket.close", "code": 1008})  # uvicorn answers 403
+            return
+        accept: Message = {"type": "websocket.accept"}
+        protocol = (answer.get("headers") or {}).get("Sec-WebSocket-Protocol") or (
+            answer.get("headers") or {}
+        ).get("sec-websocket-protocol")
+        if protocol:
+            accept["subprotocol"] = protocol
+        await send(accept)
+        agent = next((v for k, v in headers if k.lower() == "user-agent"), "")
+        connection = _Connection(send, asyncio.get_running_loop(), connected_at, client, agent)
+        self.connections[connection_id] = connection
+        close_code = 1000
+        try:
+            while True:
+                message = await receive()
+                if message["type"] == "websocket.disconnect":
+                    close_code = message.get("code", 1005)
+                    break
+                data = message.get("text")
+                raw = data.encode() if data is not None else message.get("bytes") or b""
+                connection.last_active = int(time.time() * 1000)
+                event = websocket_event(
+                    "MESSAGE",
+                    _route(data),
+                    connection_id,
+                    host,
+                    self.settings.stage,
+                    client,
+                    connected_at,
+                    body=raw,
+                )
+                await self._ws_invoke(event)
+        finally:
+            connection.closed = True
+            self.connections.pop(connection_id, None)
+            event = websocket_event(
+                "DISCONNECT",
+                "$disconnect",
+                connection_id,
+                host,
+                self.settings.stage,
+                client,
+                connected_at,
+            )
+            event["requestContext"]["disconnectStatusCode"] = close_code
+            await self._ws_invoke(event)
+
+    async def _ws_invoke(self, event: Any) -> Any:
+        try:
+            return await self.invoke(event)
+        except Exception as exc:
+            logger.error("the handler raised on a WebSocket %s: %s", _route_of(event), exc)
+            return {"statusCode": 500}
+
+    async def _management(self, scope: Scope, receive: Receive, send: Send) -> None:
+        connection_id = unquote(scope["path"][len("/@connections/") :])
+        body = await _read_body(receive)
+        connection = self.connections.get(connection_id)
+        method = scope["method"]
+        if connection is None or connection.closed:
+            await _reply(send, 410, b'{"message":"Gone"}', "application/json", gone=True)
+            return
+        if method == "POST":
+            text = body.decode("utf-8", "replace")
+            await connection.socket_send({"type": "websocket.send", "text": text})
+            await _reply(send, 200, b"", "application/json")
+        elif method == "GET":
+            info = {
+                "connectedAt": _iso(connection.connected_at),
+                "lastActiveAt": _iso(connection.last_active or connection.connected_at),
+                "identity": {"sourceIp": connection.source_ip, "userAgent": connection.user_agent},
+            }
+            await _reply(send, 200, json.dumps(info).encode(), "application/json")
+        elif method == "DELETE":
+            connection.closed = True
+            await connection.socket_send({"type": "websocket.close", "code": 1000})
+            await _reply(send, 204, b"", "application/json")
+        else:
+            await _reply(send, 405, b'{"message":"Method Not Allowed"}', "application/json")
+
+    def _log(self, scope: Scope, status: int, started: float, why: str = "") -> None:
+        duration = (time.perf_counter() - started) * 1000
+        text = str(status)
+        if self.settings.colour:
+            colour = "32" if status < 400 else "33" if status < 500 else "31"
+            text = f"\x1b[{colour}m{status}\x1b[0m"
+        path = scope["path"] + (
+            f"?{scope['query_string'].decode()}" if scope["query_string"] else ""
+        )
+        suffix = f" ({why})" if why else ""
+        print(
+            f'"{scope["method"]} {path}" {text} {duration:.1f}ms {self.settings.source}{suffix}',
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def _past_api_gateway(source: str, started: float) -> str:
+    """A note when a request took longer than a deployed API Gateway would have waited."""
+    if source in ("function-url", "alb") or time.perf_counter() - started <= API_GATEWAY_LIMIT:
+        return ""
+    return f"past API Gateway's {API_GATEWAY_LIMIT:.0f} s limit: deployed, this is a 504"
+
+
+def _route(text: str | None) -> str:
+    """``$request.body.action``: a JSON message's ``action``, else ``$default``."""
+    if text:
+        try:
+            action = json.loads(text).get("action")
+        except (ValueError, AttributeError):
+            action = None
+        if isinstance(action, str) and action:
+            return action
+    return "$default"
+
+
+def _route_of(event: Any) -> str:
+    return str(event.get("requestContext", {}).get("routeKey", "?"))
+
+
+def _iso(millis: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(millis / 1000)) + "Z"
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    return b"".join(chunks)
+
+
+async def _reply(
+    send: Send, status: int, body: bytes, content_type: str, gone: bool = False
+) -> None:
+    headers = [(b"content-type", content_type.encode()), (b"content-length", b"%d" % len(body))]
+    if gone:
+        headers.append((b"x-amzn-errortype", b"GoneException"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _lifespan(receive: Receive, send: Send, worker: ThreadPoolExecutor) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            worker.shutdown(wait=False, cancel_futures=True)
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -1,0 +1,89 @@
+"""``asgi-lambda serve`` as a subprocess on a free loopback port, for real clients to drive."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Server:
+    url: str
+    port: int
+    process: subprocess.Popen[str]
+    log_path: Path
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serving(tmp: Path, target: str, *args: str, cwd: Path = REPO) -> Iterator[Server]:
+    port = free_port()
+    log_path = tmp / f"serve-{port}.log"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "asgi_lambda._cli", "serve", target, "--port", str(port), *args],
+            cwd=cwd,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+    server = Server(f"http://127.0.0.1:{port}", port, process, log_path)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise AssertionError(f"serve exited ({process.returncode}): {server.log}")
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        else:
+            raise AssertionError(f"serve did not listen within 30 s: {server.log}")
+        yield server
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    """``serve(target, *args)`` starts a server that stops when the test ends."""
+    stack: list[Iterator[Server]] = []
+
+    def start(target: str, *args: str, cwd: Path = REPO) -> Server:
+        manager = serving(tmp_path, target, *args, cwd=cwd)
+        stack.append(manager)  # type: ignore[arg-type]
+        return manager.__enter__()
+
+    yield start
+    for manager in reversed(stack):
+        manager.__exit__(None, None, None)  # type: ignore[attr-defined]

@@ -1,0 +1,165 @@
+"""``asgi-lambda serve`` over HTTP, driven by httpx and curl: AWS's events and AWS's answers."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from .conftest import Server
+from .serve_app import PNG
+
+APP = "tests.local.serve_app:handler"
+
+
+def curl(*args: str) -> subprocess.CompletedProcess[bytes]:
+    if shutil.which("curl") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("curl is missing")
+        pytest.skip("curl is missing")
+    return subprocess.run(["curl", "-sS", *args], capture_output=True, timeout=30)
+
+
+def test_the_query_reaches_the_app_as_sent(serve: Callable[..., Server]) -> None:
+    server = serve(APP)
+    reply = httpx.get(f"{server.url}/echo?a=1&b=x%20y&a=2&c=%26")
+    assert reply.status_code == 200
+    body = reply.json()
+    assert body["query_string"] == "a=1&b=x%20y&a=2&c=%26"
+    assert body["params"] == [["a", "1"], ["b", "x y"], ["a", "2"], ["c", "&"]]
+    assert "rawQueryString" in body["source_event_keys"]
+
+
+def test_repeated_request_headers_are_comma_joined_in_payload_2(
+    serve: Callable[..., Server],
+) -> None:
+    server = serve(APP)
+    result = curl("-H", "X-Multi: 1", "-H", "X-Multi: 2", f"{server.url}/echo")
+    assert json.loads(result.stdout)["multi"] == ["1,2"]
+
+
+def test_cookies_arrive_in_payload_2s_cookies_list(serve: Callable[..., Server]) -> None:
+    server = serve(APP)
+    body = httpx.get(f"{server.url}/echo", headers={"cookie": "a=1; b=2"}).json()
+    assert body["cookies"] == {"a": "1", "b": "2"}
+    assert "cookies" in body["source_event_keys"]
+
+
+def test_three_set_cookie_headers_stay_three(serve: Callable[..., Server]) -> None:
+    server = serve(APP)
+    reply = httpx.get(f"{server.url}/cookies")
+    assert reply.headers.get_list("set-cookie") == [
+        "one=ONE; Path=/; SameSite=lax",
+        "two=TWO; Path=/; SameSite=lax",
+        "three=THREE; Path=/; SameSite=lax",
+    ]
+
+
+def test_a_binary_body_round_trips_byte_for_byte(serve: Callable[..., Server]) -> None:
+    server = serve(APP)
+    payload = bytes(range(256)) * 64
+    reply = httpx.post(
+        f"{server.url}/upload",
+        content=payload,
+        headers={"content-type": "application/octet-stream"},
+    )
+    assert reply.content == payload
+
+
+@pytest.mark.parametrize("coding", ["gzip", "br"])
+def test_curl_compressed_gets_a_compressed_body_it_can_read(
+    serve: Callable[..., Server], coding: str
+) -> None:
+    server = serve(APP)
+    result = curl(
+        "--compressed", "-H", f"Accept-Encoding: {coding}", "-D", "-", f"{server.url}/big"
+    )
+    head, _, body = result.stdout.partition(b"\r\n\r\n")
+    assert f"content-encoding: {coding}".encode() in head.lower()
+    assert json.loads(body)[499] == {"id": 499, "name": "item 499"}
+
+
+def test_a_redirect_is_followed_by_the_client(serve: Callable[..., Server]) -> None:
+    server = serve(APP)
+    first = httpx.get(f"{server.url}/redirect")
+    assert first.status_code == 307
+    assert first.headers["location"] == "/echo?from=redirect"
+    followed = httpx.get(f"{server.url}/redirect", follow_redirects=True)
+    assert followed.json()["params"] == [["from", "redirect"]]
+
+
+def test_204_has_no_body(serve: Callable[..., Server]) -> None:
+    server = serve(APP)
+    reply = httpx.get(f"{server.url}/empty")
+    assert reply.status_code == 204
+    assert reply.content == b""
+
+
+def test_an_app_error_is_a_500(serve: Callable[..., Server]) -> None:
+    server = serve(APP)
+    assert httpx.get(f"{server.url}/boom").status_code == 500
+
+
+def test_a_contract_breaking_answer_is_a_502_with_a_log_line(serve: Callable[..., Server]) -> None:
+    server = serve("tests.local.serve_app:broken")
+    reply = httpx.get(f"{server.url}/anything")
+    assert reply.status_code == 502
+    assert reply.json() == {"message": "Internal server error"}
+    assert "payload 2.0 has no multiValueHeaders" in server.log
+
+
+def test_a_non_string_header_value_is_a_502(serve: Callable[..., Server]) -> None:
+    server = serve("tests.local.serve_app:numeric_header")
+    assert httpx.get(f"{server.url}/x").status_code == 502
+    assert "header 'x-count' has a int value, not a str" in server.log
+
+
+def test_every_request_gets_an_access_log_line(serve: Callable[..., Server]) -> None:
+    server = serve(APP)
+    httpx.get(f"{server.url}/echo?q=1")
+    httpx.get(f"{server.url}/boom")
+    log = server.log
+    assert '"GET /echo?q=1" 200 ' in log
+    assert '"GET /boom" 500 ' in log
+    assert "http-api-v2" in log
+
+
+def test_rest_serves_under_the_stage(serve: Callable[..., Server]) -> None:
+    server = serve(APP, "--source", "rest", "--stage", "prod")
+    body = httpx.get(f"{server.url}/prod/echo?a=b%20c").json()
+    assert body["path"] == "/echo"  # REST's event path is below the stage, as on AWS
+    assert body["params"] == [["a", "b c"]]
+    assert "multiValueHeaders" in body["source_event_keys"]
+    assert httpx.get(f"{server.url}/echo").status_code == 403
+
+
+def test_rest_without_binary_media_types_sends_the_base64_text(
+    serve: Callable[..., Server],
+) -> None:
+    server = serve(APP, "--source", "rest")
+    reply = httpx.get(f"{server.url}/dev/image")
+    assert base64.b64decode(reply.content) == PNG  # the base64 text itself
+    assert "no --binary-media-types entry matches" in server.log
+
+
+def test_rest_with_binary_media_types_sends_the_bytes(serve: Callable[..., Server]) -> None:
+    server = serve(APP, "--source", "rest", "--binary-media-types", "image/png")
+    assert httpx.get(f"{server.url}/dev/image").content == PNG
+
+
+def test_alb_passes_the_query_still_encoded(serve: Callable[..., Server]) -> None:
+    server = serve(APP, "--source", "alb")
+    body = httpx.get(f"{server.url}/echo?b=x%20y").json()
+    assert body["params"] == [["b", "x y"]]
+    assert "queryStringParameters" in body["source_event_keys"]
+
+
+def test_the_client_address_is_the_real_one(serve: Callable[..., Server]) -> None:
+    server = serve(APP)
+    assert httpx.get(f"{server.url}/echo").json()["client"] == "127.0.0.1"
