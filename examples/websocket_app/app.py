@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
+from fastapi.responses import HTMLResponse
 
 from asgi_lambda import asgi_handler
 from asgi_lambda.websockets import Connection
@@ -21,6 +22,44 @@ app = FastAPI()
 @app.get("/health")
 async def health() -> dict[str, str]:
     return {"status": "ok"}
+
+
+CHAT_PAGE = """<!doctype html>
+<html>
+<head><meta charset="utf-8"><title>asgi-lambda chat</title></head>
+<body>
+  <h1>Chat</h1>
+  <form id="form"><input id="text" autocomplete="off"><button>Send</button></form>
+  <ul id="log"></ul>
+  <script>
+    // Locally (asgi-lambda serve --websocket) the WebSocket API is on the page's own host;
+    // deployed, pass ?ws=wss://{api}.execute-api.{region}.amazonaws.com/{stage}.
+    const params = new URLSearchParams(location.search);
+    const base = params.get("ws") || `ws://${location.host}/`;
+    const socket = new WebSocket(`${base}?room=${params.get("room") || "lobby"}`);
+    const log = (text) => {
+      const item = document.createElement("li");
+      item.textContent = text;
+      document.getElementById("log").appendChild(item);
+    };
+    socket.onopen = () => document.body.dataset.ready = "yes";
+    socket.onmessage = (message) => log(message.data);
+    document.getElementById("form").onsubmit = (submitted) => {
+      submitted.preventDefault();
+      const input = document.getElementById("text");
+      socket.send(input.value);
+      input.value = "";
+    };
+  </script>
+</body>
+</html>
+"""
+
+
+@app.get("/chat")
+async def chat_page() -> HTMLResponse:
+    """The chat page: a form and ``new WebSocket(...)``."""
+    return HTMLResponse(CHAT_PAGE)
 
 
 @app.websocket("/")

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -163,3 +164,30 @@ def test_alb_passes_the_query_still_encoded(serve: Callable[..., Server]) -> Non
 def test_the_client_address_is_the_real_one(serve: Callable[..., Server]) -> None:
     server = serve(APP)
     assert httpx.get(f"{server.url}/echo").json()["client"] == "127.0.0.1"
+
+
+def test_reload_serves_the_changed_code(serve: Callable[..., Server], tmp_path: Path) -> None:
+    import time
+
+    module = tmp_path / "reloaded_app.py"
+    source = (
+        "from starlette.applications import Starlette\n"
+        "from starlette.responses import PlainTextResponse\n"
+        "from starlette.routing import Route\n"
+        "async def home(request):\n"
+        "    return PlainTextResponse({text!r})\n"
+        "app = Starlette(routes=[Route('/', home)])\n"
+    )
+    module.write_text(source.format(text="first"))
+    server = serve("reloaded_app:app", "--reload", cwd=tmp_path)
+    assert httpx.get(server.url).text == "first"
+    module.write_text(source.format(text="second"))
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(server.url).text == "second":
+                break
+        except httpx.TransportError:
+            pass  # restarting
+        time.sleep(0.2)
+    assert httpx.get(server.url).text == "second"
