@@ -31,9 +31,7 @@ def run(coroutine: Any) -> Any:
 
 
 def management(server: Server) -> Any:
-    return boto3.client(
-        "apigatewaymanagementapi", endpoint_url=server.url, region_name="us-east-1"
-    )
+    return boto3.client("apigatewaymanagementapi", endpoint_url=server.url, region_name="us-east-1")
 
 
 def test_a_connection_with_a_query_and_subprotocol_is_accepted_and_echoes(

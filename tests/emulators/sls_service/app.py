@@ -52,7 +52,13 @@ async def scope(request: Request) -> Response:
     return JSONResponse({"scheme": request.url.scheme, "url": str(request.url)})
 
 
+async def event(request: Request) -> Response:
+    """The Lambda event itself, as the front door built it (compared with asgi-lambda serve's)."""
+    return JSONResponse(request.scope["aws.event"])
+
+
 ROUTES = [
+    Route("/event", event),
     Route("/headers", headers),
     Route("/items", items, name="items"),
     Route("/binary", echo_binary, methods=["POST"]),
