@@ -63,14 +63,16 @@ def test_a_broadcast_reaches_the_other_client(serve: Callable[..., Server]) -> N
     server = serve(APP, "--websocket")
 
     async def two() -> tuple[str, str]:
-        async with connect(ws_url(server, "room=r2")) as alice:
-            async with connect(ws_url(server, "room=r2")) as bob:
-                await alice.send("whoami")  # both are connected and joined once answered
-                await alice.recv()
-                await bob.send("whoami")
-                await bob.recv()
-                await alice.send("hi bob")
-                return str(await alice.recv()), str(await bob.recv())
+        async with (
+            connect(ws_url(server, "room=r2")) as alice,
+            connect(ws_url(server, "room=r2")) as bob,
+        ):
+            await alice.send("whoami")  # both are connected and joined once answered
+            await alice.recv()
+            await bob.send("whoami")
+            await bob.recv()
+            await alice.send("hi bob")
+            return str(await alice.recv()), str(await bob.recv())
 
     assert run(two()) == ("delivered to 1", "hi bob")
 
