@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Sets up .venv if needed, then sends three events through the example app, as Lambda would.
+#   bash scripts/demo.sh serve   instead serves it behind a local API Gateway on port 8000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh demo
+if [ "${1:-}" = serve ]; then
+  echo "\$ asgi-lambda serve examples.app:handler    (try: curl 'http://127.0.0.1:8000/hello?name=Ada')" >&2
+  exec .venv/bin/asgi-lambda serve examples.app:handler
+fi
 run() { echo "\$ asgi-lambda $*" >&2; .venv/bin/asgi-lambda "$@"; echo; }
 run invoke examples.app:handler --event http-api-v2 --path /hello --query name=Ada
 run invoke examples.app:handler --event rest --method POST --path /echo \
   --header content-type:application/json --body '{"order": 42}'
 run invoke examples.app:handler --event alb-multi-value --path /missing
+echo "Next: bash scripts/demo.sh serve   (the same app behind a local API Gateway, port 8000)" >&2
