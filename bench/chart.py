@@ -37,36 +37,53 @@ def medians_from_json(rows: Sequence[Mapping[str, Any]]) -> list[tuple[str, str,
     return cases
 
 
-def svg(cases: Sequence[tuple[str, str, Mapping[str, float]]], subtitle: str = "") -> str:
+PALETTE = ("#2b6cb0", "#dd6b20", "#38a169", "#805ad5", "#a0aec0")
+TITLE = "Time per invocation (microseconds; shorter is faster; each case to its own scale)"
+
+
+def svg(
+    cases: Sequence[tuple[str, str, Mapping[str, float]]],
+    subtitle: str = "",
+    contenders: Sequence[str] = CONTENDERS,
+    title: str = TITLE,
+) -> str:
     """The chart: one group of bars per case, microseconds per invocation, shorter is faster.
 
     Each case has its own scale (its slowest contender spans the width): cases run from a few
     microseconds to milliseconds, and what a reader compares is the contenders within a case.
     """
-    group = len(CONTENDERS) * BAR + GAP
+    colours = dict(COLOURS)
+    for name, colour in zip(contenders, PALETTE, strict=False):
+        colours.setdefault(name, colour)
+    legend_step = max(110, max(len(name) for name in contenders) * 7 + 24)
+    group = len(contenders) * BAR + GAP
     height = 70 + len(cases) * group + 30
     width = LEFT_PAD + LABEL_WIDTH + CHART_WIDTH + 90
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
         f'<rect width="{width}" height="{height}" fill="white"/>',
-        '<text x="10" y="22" font-size="15" font-weight="bold">'
-        "Time per invocation (microseconds; shorter is faster; each case to its own scale)</text>",
+        f'<text x="10" y="22" font-size="15" font-weight="bold">{escape(title)}</text>',
         f'<text x="10" y="40" fill="#4a5568">{escape(subtitle)}</text>',
     ]
-    x = 10
-    for name in CONTENDERS:
-        parts.append(f'<rect x="{x}" y="50" width="10" height="10" fill="{COLOURS[name]}"/>')
-        parts.append(f'<text x="{x + 14}" y="59">{escape(name)}</text>')
-        x += 110
-    y = 70
-    for case, title, medians in cases:
+    x, legend_y = 10, 50
+    for name in contenders:
+        if x + legend_step > width:
+            x, legend_y = 10, legend_y + 16
+        parts.append(
+            f'<rect x="{x}" y="{legend_y}" width="10" height="10" fill="{colours[name]}"/>'
+        )
+        parts.append(f'<text x="{x + 14}" y="{legend_y + 9}">{escape(name)}</text>')
+        x += legend_step
+    top = legend_y + 20
+    y = top
+    for case, label, medians in cases:
         largest = max(medians.values())
         parts.append(
-            f'<text x="{LEFT_PAD}" y="{y + len(CONTENDERS) * BAR / 2 + 4}">'
-            f"{escape(case)}: {escape(title[:48])}</text>"
+            f'<text x="{LEFT_PAD}" y="{y + len(contenders) * BAR / 2 + 4}">'
+            f"{escape(case)}: {escape(label[:48])}</text>"
         )
-        for index, name in enumerate(CONTENDERS):
+        for index, name in enumerate(contenders):
             seconds = medians.get(name)
             if seconds is None:
                 continue
@@ -74,13 +91,16 @@ def svg(cases: Sequence[tuple[str, str, Mapping[str, float]]], subtitle: str = "
             length = max(1.0, seconds / largest * CHART_WIDTH)
             parts.append(
                 f'<rect x="{LEFT_PAD + LABEL_WIDTH}" y="{bar_y}" width="{length:.1f}" '
-                f'height="{BAR - 3}" fill="{COLOURS[name]}"><title>{escape(name)}</title></rect>'
+                f'height="{BAR - 3}" fill="{colours[name]}"><title>{escape(name)}</title></rect>'
             )
             parts.append(
                 f'<text x="{LEFT_PAD + LABEL_WIDTH + length + 4:.1f}" y="{bar_y + BAR - 4}">'
                 f"{seconds * 1e6:.1f}</text>"
             )
         y += group
+    parts[0] = parts[0].replace(f'height="{height}"', f'height="{y + 30}"', 1)
+    parts[0] = parts[0].replace(f"0 0 {width} {height}", f"0 0 {width} {y + 30}", 1)
+    parts[1] = f'<rect width="{width}" height="{y + 30}" fill="white"/>'
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 

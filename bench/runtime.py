@@ -58,6 +58,7 @@ HANDLERS = {
     },
 }
 EVENTS = {"trivial": http_api_v2, "fastapi": fastapi_post}
+TITLES = {"trivial": "trivial bare-ASGI app, HTTP API 2.0", "fastapi": "FastAPI, pydantic body"}
 
 
 def _rie_binary() -> Path:
@@ -160,7 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--invocations", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--case", action="append", choices=sorted(EVENTS))
+    parser.add_argument("--chart", metavar="SVG", help="also draw the medians as a bar chart")
     args = parser.parse_args(argv)
+    chart_cases: list[tuple[str, str, dict[str, float]]] = []
     print(f"CPU of the runtime process per invocation, under RIE; Python {sys.version.split()[0]}")
     print(f"{args.invocations} invocations x {args.rounds} interleaved rounds, medians\n")
     print("| app | contender | CPU us/inv | awslambdaric + Mangum / this |")
@@ -171,6 +174,17 @@ def main(argv: list[str] | None = None) -> int:
         for name, values in results.items():
             median = statistics.median(values)
             print(f"| {case} | {name} | {median:.0f} | {baseline / median:.2f}x |")
+        medians = {name: statistics.median(values) / 1e6 for name, values in results.items()}
+        chart_cases.append((case, TITLES[case], medians))
+    if args.chart:
+        from bench.chart import svg
+
+        subtitle = (
+            f"CPU of the function process under RIE, {args.invocations} invocations x "
+            f"{args.rounds} rounds, medians; Python {sys.version.split()[0]}"
+        )
+        title = "CPU per invocation (microseconds; shorter is cheaper)"
+        Path(args.chart).write_text(svg(chart_cases, subtitle, list(CONTENDERS), title))
     return 0
 
 
