@@ -25,6 +25,7 @@ from .._context import LambdaContext
 from .._types import Message, Receive, Scope, Send
 from ._events import http_event, websocket_event
 from ._responses import ContractError, http_answer
+from ._streaming import relay, serve_streaming, streaming_adapter
 
 logger = logging.getLogger("asgi_lambda.local")
 API_GATEWAY_LIMIT = 29.0  # seconds API Gateway waits for an HTTP integration
@@ -60,6 +61,7 @@ class LocalGateway:
         self.settings = settings
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambda")
         self.connections: dict[str, _Connection] = {}
+        self.streaming = streaming_adapter(handler) if settings.source == "function-url" else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -106,7 +108,16 @@ class LocalGateway:
             settings.stage,
         )
         try:
-            result = await self.invoke(event)
+            if self.streaming is not None:
+                streamed, result = await self._stream(event, send)
+                if streamed:
+                    self._log(scope, streamed, started, "streamed")
+                    return
+            else:
+                result = await self.invoke(event)
+        except ConnectionAbortedError:
+            self._log(scope, 200, started, "stream cut short by an app error")
+            raise
         except Exception as exc:
             logger.error("the handler raised %s: %s (answering 502)", type(exc).__name__, exc)
             await _reply(send, 502, b'{"message":"Internal server error"}', "application/json")
@@ -131,6 +142,19 @@ class LocalGateway:
         await send({"type": "http.response.start", "status": answer.status, "headers": raw})
         await send({"type": "http.response.body", "body": answer.body})
         self._log(scope, answer.status, started, _past_api_gateway(settings.source, started))
+
+    async def _stream(self, event: Any, send: Send) -> tuple[int, Any]:
+        """A RESPONSE_STREAM Function URL invocation: chunks go out as the app sends them."""
+        assert self.streaming is not None
+        context = LambdaContext(function_name="asgi-lambda-local", timeout=self.settings.timeout)
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+
+        def push(item: tuple[str, Any]) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+
+        loop.run_in_executor(self.worker, serve_streaming, self.streaming, event, context, push)
+        return await relay(queue, send)
 
     # WebSocket API
 

@@ -191,3 +191,34 @@ def test_reload_serves_the_changed_code(serve: Callable[..., Server], tmp_path: 
             pass  # restarting
         time.sleep(0.2)
     assert httpx.get(server.url).text == "second"
+
+
+STREAMING_EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "streaming_app"
+
+
+def test_a_response_stream_function_url_streams_chunk_by_chunk(
+    serve: Callable[..., Server],
+) -> None:
+    import time
+
+    server = serve("app:handler", "--source", "function-url", cwd=STREAMING_EXAMPLE)
+    arrivals: list[tuple[float, bytes]] = []
+    with httpx.stream("GET", f"{server.url}/tokens?delay=0.2", timeout=30) as reply:
+        assert reply.status_code == 200
+        assert reply.headers["content-type"] == "text/plain; charset=utf-8"
+        for chunk in reply.iter_raw():
+            arrivals.append((time.monotonic(), chunk))
+    words = b"".join(chunk for _, chunk in arrivals).decode().split()
+    assert words == "Streaming from Lambda, in process, one token at a time.".split()
+    assert len(arrivals) >= 5
+    assert arrivals[-1][0] - arrivals[0][0] >= 0.2 * (len(words) - 2)
+    assert '"GET /tokens?delay=0.2" 200 ' in server.log
+    assert "streamed" in server.log
+
+
+def test_a_whole_answer_in_streaming_mode_comes_back_as_usual(
+    serve: Callable[..., Server],
+) -> None:
+    server = serve("app:handler", "--source", "function-url", cwd=STREAMING_EXAMPLE)
+    reply = httpx.get(f"{server.url}/answer", timeout=30)
+    assert reply.json() == {"answer": "sent before the background task ran"}

@@ -1,0 +1,87 @@
+"""Function URL responses that stream, when the handler's invoke mode is RESPONSE_STREAM.
+
+What asgi-lambda's own runtime does on Lambda (docs/streaming.md), done in process: the
+handler's adapter serves the event on the worker thread's loop with streaming on, and each chunk
+crosses to the server's loop as it comes, so the client reads it before the app finishes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from typing import Any
+
+from .._handler import Adapter
+from .._loop import get_loop
+from .._types import Send
+
+logger = logging.getLogger("asgi_lambda.local")
+
+Push = Callable[[tuple[str, Any]], None]
+
+
+def streaming_adapter(handler: Any) -> Adapter | None:
+    """The handler's adapter if its answers are to stream (RESPONSE_STREAM), else None."""
+    adapter = getattr(handler, "adapter", None)
+    if adapter is None or getattr(handler, "before", None) is not None:
+        return None
+    mode = adapter.options.invoke_mode or os.environ.get("ASGI_LAMBDA_INVOKE_MODE", "")
+    return adapter if mode.upper() == "RESPONSE_STREAM" else None
+
+
+def serve_streaming(adapter: Adapter, event: Any, context: Any, push: Push) -> None:
+    """On the worker thread: serve ``event``, pushing ("start"|"chunk"|"end"|"result", ...)."""
+    try:
+        get_loop().run_until_complete(_serve(adapter, event, context, push))
+    except Exception as exc:  # the invocation failed before any answer: the caller's 502
+        push(("failed", exc))
+
+
+async def _serve(adapter: Adapter, event: Any, context: Any, push: Push) -> None:
+    from ..runtime._runtime import _after  # the runtime's own after-work rules
+
+    outcome = await adapter.invoke(event, context, True)
+    request, response = outcome.request, outcome.response
+    try:
+        if response is None:
+            push(("result", outcome.result))
+            return
+        push(("start", (response.status, response.headers)))
+        if response.stream is None:
+            push(("chunk", response.body))
+        else:
+            try:
+                async for chunk in response.stream:
+                    push(("chunk", chunk))
+            except Exception as exc:  # logged by the core; the client's stream is cut short
+                push(("end", exc))
+                return
+        push(("end", None))
+    finally:
+        if request is not None and request.after is not None and request.deadline is not None:
+            request.deadline.arm_timer(request.after, asyncio.get_running_loop())
+            await _after(request.after, request.deadline)
+
+
+async def relay(queue: asyncio.Queue[tuple[str, Any]], send: Send) -> tuple[int, Any]:
+    """On the server's loop: send what the worker pushes; returns (status, buffered result)."""
+    kind, value = await queue.get()
+    if kind == "failed":
+        raise value
+    if kind == "result":
+        return 0, value
+    status, headers = value
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    while True:
+        kind, value = await queue.get()
+        if kind == "chunk":
+            if value:
+                await send({"type": "http.response.body", "body": value, "more_body": True})
+            continue
+        if value is not None:
+            logger.error("the stream failed mid-way (%s): cutting it short", value)
+            raise ConnectionAbortedError("the app failed mid-stream")
+        await send({"type": "http.response.body", "body": b""})
+        return status, None
