@@ -164,7 +164,11 @@ class _EarlyExchange(_Exchange):
 def _log_failure(error: BaseException, exchange: _EarlyExchange) -> None:
     info = (type(error), error, error.__traceback__)
     if exchange.complete:
-        logger.error("ASGI app raised after its response completed; it stands", exc_info=info)
+        status = exchange.status or 0
+        if status >= 500:  # Starlette's ServerErrorMiddleware sends its 500, then re-raises
+            logger.error("ASGI app raised: its own %d response was sent", status, exc_info=info)
+        else:
+            logger.error("ASGI app raised after its response completed; it stands", exc_info=info)
     elif exchange.streaming:
         logger.error("ASGI app raised mid-stream: the stream ends with an error", exc_info=info)
     else:

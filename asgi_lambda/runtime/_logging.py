@@ -66,7 +66,7 @@ class _LambdaHandler(logging.Handler):
 
 class _RequestId(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.aws_request_id = request_id.get()
+        record.aws_request_id = request_id.get() or ""  # empty during init, as on Lambda
         return True
 
 

@@ -14,7 +14,7 @@ from .._lifespan import shutdown_all
 from .._loop import get_loop
 from . import _logging, _snapstart
 from ._address import RuntimeAddress, RuntimeAddressError, parse_address
-from ._connection import BlockingConnection
+from ._connection import BlockingConnection, RuntimeAPIError
 from ._context import reset_environment
 from ._errors import InitError, log_error
 from ._runtime import JSON_TYPE, Runtime
@@ -41,6 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args and args[0] in ("-h", "--help"):
         print(USAGE, end="")
         return 0
+    if args and args[0] == "--version":
+        from .._version import __version__
+
+        print(f"asgi-lambda-runtime {__version__}")
+        return 0
     _logging.configure()
     reset_environment()
     try:
@@ -66,6 +71,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         loop.run_until_complete(runtime.serve_forever())
+    except (OSError, RuntimeAPIError) as exc:
+        print(
+            f"asgi-lambda-runtime: the Runtime API at {os.environ['AWS_LAMBDA_RUNTIME_API']} "
+            f"failed: {exc}",
+            file=sys.stderr,
+        )
+        return 1
     except _Terminated:
         pending = shutdown_all()
         if pending is not None:

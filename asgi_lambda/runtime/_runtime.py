@@ -21,7 +21,7 @@ from .._loop import DeadlineExceededError, wait_until
 from .._version import __version__
 from . import _logging
 from ._address import RuntimeAddress
-from ._connection import AsyncConnection, BlockingConnection, Reply, _Connection
+from ._connection import AsyncConnection, BlockingConnection, Reply, RuntimeAPIError, _Connection
 from ._context import RuntimeContext
 from ._errors import InvocationError, fault, log_error, xray_cause
 from ._streaming import DELIMITER, HTTP_INTEGRATION, ResponseStream, prelude
@@ -61,9 +61,9 @@ class Runtime:
         while invocations is None or served < invocations:
             reply = await connection.exchange("GET", self._next, USER_AGENT)
             if reply.status != 200:
-                raise InvocationError(
-                    "Runtime.NextInvocationError",
-                    f"GET /invocation/next answered {reply.status}: {reply.body[:200]!r}",
+                raise RuntimeAPIError(
+                    f"GET {self._next} answered {reply.status}: {reply.body[:200]!r} "
+                    "(is AWS_LAMBDA_RUNTIME_API the Runtime API, with its path prefix?)"
                 )
             await self.invoke(connection, reply)
             served += 1
@@ -129,7 +129,7 @@ class Runtime:
                 ) from None
         path = self.address.path(f"/invocation/{request_id}/response")
         reply = await connection.exchange("POST", path, content, data)
-        if reply.status != 202:
+        if not 200 <= reply.status < 300:  # Lambda says 202; cargo-lambda 200
             # 413 (over 6 MB) and the like: Lambda reports the failure to the caller itself.
             logger.error(
                 "the Runtime API refused the response (%d): %s", reply.status, reply.body[:500]
@@ -158,27 +158,62 @@ class Runtime:
         response, source, request = outcome.response, outcome.source, outcome.request
         assert response is not None and source is not None and request is not None
         stream = ResponseStream(connection, self.address.path(f"/invocation/{request_id}/response"))
-        await stream.start(HTTP_INTEGRATION, (prelude(source, response, event), DELIMITER))
-        error: dict[str, Any] | None = None
-        if response.stream is None:
-            await stream.write(response.body)
-        else:
-            writer = asyncio.get_running_loop().create_task(_copy(response, stream))
-            try:
-                assert request.deadline is not None
-                await wait_until(writer, request.deadline)
-                writer.result()
-            except DeadlineExceededError:
-                error = {"errorType": "Runtime.Timeout", "errorMessage": "stream cut at deadline"}
-            except Exception as exc:
-                error = fault(exc, request_id)
-        await stream.end(error)
+        try:
+            await stream.start(HTTP_INTEGRATION, (prelude(source, response, event), DELIMITER))
+            error: dict[str, Any] | None = None
+            if response.stream is None:
+                await stream.write(response.body)
+            else:
+                writer = asyncio.get_running_loop().create_task(_copy(response, stream))
+                try:
+                    assert request.deadline is not None
+                    await wait_until(writer, request.deadline)
+                    writer.result()
+                except DeadlineExceededError:
+                    error = {"errorType": "Runtime.Timeout", "errorMessage": "cut at the deadline"}
+                except _ClientGone:
+                    raise
+                except Exception as exc:
+                    error = fault(exc, request_id)
+            await stream.end(error)
+        except (_ClientGone, OSError) as exc:
+            _client_gone(connection, request, response, stream, exc)
+
+
+class _ClientGone(Exception):
+    """Writing the stream failed: Lambda closed it, because the client went away."""
 
 
 async def _copy(response: Response, stream: ResponseStream) -> None:
     assert response.stream is not None
     async for chunk in response.stream:
-        await stream.write(chunk)
+        try:
+            await stream.write(chunk)
+        except OSError as exc:
+            raise _ClientGone(str(exc)) from exc
+
+
+def _client_gone(
+    connection: _Connection,
+    request: Any,
+    response: Response,
+    stream: ResponseStream,
+    error: BaseException,
+) -> None:
+    """Stop the app of a stream nobody reads any more; the connection is re-opened for /next."""
+    logger.warning(
+        "the response stream was closed after %d bytes (%s): the client went away; cancelling "
+        "the app",
+        stream.sent,
+        error,
+    )
+    connection.close()
+    after = request.after
+    if after is not None and not after.done():
+        after.cancel()
+    body = response.stream
+    if body is not None and hasattr(body, "aclose"):
+        asyncio.get_running_loop().create_task(body.aclose())
 
 
 async def _after(task: asyncio.Task[None] | None, deadline: Deadline | None) -> None:
@@ -190,5 +225,10 @@ async def _after(task: asyncio.Task[None] | None, deadline: Deadline | None) -> 
             await wait_until(task, deadline)
     except DeadlineExceededError:
         pass  # cancelled, or abandoned and logged, by the deadline
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        cancelling = getattr(current, "cancelling", None)  # 3.11+
+        if not task or not task.cancelled() or (cancelling is not None and cancelling()):
+            raise  # the runtime itself is being cancelled, not just the app we stopped
     finally:
         deadline.disarm()

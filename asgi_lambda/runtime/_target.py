@@ -90,6 +90,14 @@ def classify(obj: Any, name: str) -> Target:
 
         return Target(asgi_handler(obj).adapter, None, name)  # type: ignore[attr-defined]
     if callable(obj):
+        if not inspect.isfunction(obj):
+            from .._errors import ConfigurationError
+            from .._options import check_app
+
+            try:
+                check_app(obj)  # a WSGI app (Flask, Django's WSGIHandler) says so here
+            except ConfigurationError as exc:
+                raise InitError("Runtime.InvalidHandler", f"{name}: {exc}") from None
         return Target(None, obj, name)
     raise InitError(
         "Runtime.HandlerNotFound", f"Handler '{name}' is {type(obj).__name__}, not callable"

@@ -44,6 +44,7 @@ class FakeRuntimeAPI:
         self.connections = 0
         self.next_calls = 0
         self.restored = 0
+        self.cut_after: int | None = None  # close a streamed response after this many chunks
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -82,7 +83,14 @@ class FakeRuntimeAPI:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 answer = Answer("", headers)
                 if headers.get("transfer-encoding") == "chunked":
-                    self._read_chunked(answer)
+                    if not self._read_chunked(answer):
+                        parts = path.split("/")
+                        answer.kind = "cut"
+                        api.answers[parts[4]] = answer
+                        api.answered[parts[4]].set()
+                        self.close_connection = True
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        return
                 else:
                     answer.body = self.rfile.read(int(headers.get("content-length", 0)))
                 if path in ("/2018-06-01/runtime/init/error", "/2018-06-01/runtime/restore/error"):
@@ -97,9 +105,13 @@ class FakeRuntimeAPI:
                 self._reply(202)
                 api.answered[request_id].set()
 
-            def _read_chunked(self, answer: Answer) -> None:
+            def _read_chunked(self, answer: Answer) -> bool:
+                """Read the chunks; False if told to cut the stream (a client that went away)."""
                 parts = []
                 while True:
+                    if api.cut_after is not None and len(answer.chunks) >= api.cut_after:
+                        answer.body = b"".join(parts)
+                        return False
                     size = int(self.rfile.readline().split(b";")[0], 16)
                     if size == 0:
                         break
@@ -114,6 +126,7 @@ class FakeRuntimeAPI:
                     name, _, value = line.decode("latin-1").partition(":")
                     answer.trailers[name.strip().lower()] = value.strip()
                 answer.body = b"".join(parts)
+                return True
 
             def _reply(self, status: int) -> None:
                 body = b'{"status":"OK"}'

@@ -21,7 +21,7 @@ from starlette.routing import Route
 from asgi_lambda import asgi_handler
 
 GAP = float(os.environ.get("STREAM_GAP", "0.3"))
-events: dict[str, Any] = {"started": 0, "background": []}
+events: dict[str, Any] = {"started": 0, "background": [], "ticks": []}
 
 
 @contextlib.asynccontextmanager
@@ -105,6 +105,17 @@ async def nap(request: Request) -> Response:
     return PlainTextResponse(f"slept in process {os.getpid()}")
 
 
+async def ticks() -> AsyncIterator[bytes]:
+    for index in range(20):
+        events["ticks"].append(index)
+        yield f"tick {index}\n".encode()
+        await asyncio.sleep(0.05)
+
+
+async def ticker(request: Request) -> Response:
+    return StreamingResponse(ticks(), media_type="text/plain")
+
+
 async def big(request: Request) -> Response:
     return PlainTextResponse("lorem ipsum " * 200)
 
@@ -126,6 +137,7 @@ app = Starlette(
         Route("/slow", slow),
         Route("/nap", nap),
         Route("/big", big),
+        Route("/ticker", ticker),
     ],
     lifespan=lifespan,
 )

@@ -621,3 +621,35 @@ def test_a_failing_after_restore_hook_is_reported_to_restore_error(
     assert headers["path"] == "/2018-06-01/runtime/restore/error"
     assert payload["errorType"] == "Runtime.AfterRestoreError"
     assert payload["errorMessage"] == "the database moved"
+
+
+def test_a_client_that_goes_away_mid_stream_stops_the_app(
+    api: FakeRuntimeAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    streaming_app.events["ticks"].clear()
+    api.cut_after = 4  # the prelude, the NULs and two ticks, then Lambda closes the stream
+    first = api.queue(url_event("/ticker"))
+    second = api.queue(url_event("/hello"))
+    serve(api, handler_target(), 2, stream=True)
+    assert api.wait(first).kind == "cut"
+    ticks_then = len(streaming_app.events["ticks"])
+    assert ticks_then < 10  # it stopped, rather than running its 20 ticks into the next one
+    api.cut_after = None
+    prelude, body = split_stream(api.wait(second).body)
+    assert prelude["statusCode"] == 200
+    assert json.loads(body)["hello"] == "world"
+    assert len(streaming_app.events["ticks"]) == ticks_then
+    assert "the client went away; cancelling the app" in caplog.text
+
+
+def test_a_wsgi_app_as_handler_is_an_init_error_that_says_so() -> None:
+    from asgi_lambda.runtime._errors import InitError
+
+    class WSGIApp:
+        def __call__(self, environ: Any, start_response: Any) -> Any:
+            return []
+
+    with pytest.raises(InitError) as error:
+        classify(WSGIApp(), "flaskish.app")
+    assert error.value.error_type == "Runtime.InvalidHandler"
+    assert "WSGI" in error.value.message
