@@ -29,6 +29,7 @@ from ._streaming import relay, serve_streaming, streaming_adapter
 
 logger = logging.getLogger("asgi_lambda.local")
 API_GATEWAY_LIMIT = 29.0  # seconds API Gateway waits for an HTTP integration
+GRACE = 1.0  # past --timeout, the invocation counts as timed out (the handler's own 504 is first)
 Handler = Callable[[Any, Any], Any]
 
 
@@ -81,7 +82,15 @@ class LocalGateway:
         """Run the handler on the worker thread with a fresh context, as one invocation."""
         context = LambdaContext(function_name="asgi-lambda-local", timeout=self.settings.timeout)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.worker, self.handler, event, context)
+        work = loop.run_in_executor(self.worker, self.handler, event, context)
+        try:
+            return await asyncio.wait_for(work, self.settings.timeout + GRACE)
+        except asyncio.TimeoutError:
+            # Lambda would kill the environment; here its thread runs on, and later requests
+            # wait behind it, as an environment's would.
+            raise TimeoutError(
+                f"Task timed out after {self.settings.timeout:.2f} seconds (--timeout)"
+            ) from None
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -118,6 +127,11 @@ class LocalGateway:
         except ConnectionAbortedError:
             self._log(scope, 200, started, "stream cut short by an app error")
             raise
+        except TimeoutError as exc:
+            logger.error("%s: answering 504", exc)
+            await _reply(send, 504, b'{"message":"Endpoint request timed out"}', "application/json")
+            self._log(scope, 504, started, str(exc))
+            return
         except Exception as exc:
             logger.error("the handler raised %s: %s (answering 502)", type(exc).__name__, exc)
             await _reply(send, 502, b'{"message":"Internal server error"}', "application/json")
@@ -154,7 +168,7 @@ class LocalGateway:
             loop.call_soon_threadsafe(queue.put_nowait, item)
 
         loop.run_in_executor(self.worker, serve_streaming, self.streaming, event, context, push)
-        return await relay(queue, send)
+        return await relay(queue, send, self.settings.timeout + GRACE)
 
     # WebSocket API
 

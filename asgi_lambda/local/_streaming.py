@@ -65,9 +65,20 @@ async def _serve(adapter: Adapter, event: Any, context: Any, push: Push) -> None
             await _after(request.after, request.deadline)
 
 
-async def relay(queue: asyncio.Queue[tuple[str, Any]], send: Send) -> tuple[int, Any]:
-    """On the server's loop: send what the worker pushes; returns (status, buffered result)."""
-    kind, value = await queue.get()
+async def relay(queue: asyncio.Queue[tuple[str, Any]], send: Send, limit: float) -> tuple[int, Any]:
+    """On the server's loop: send what the worker pushes; returns (status, buffered result).
+
+    Each wait is bounded by ``limit``, the invocation's timeout: the adapter's deadline ends a
+    stream before that, so a longer wait means a handler stuck outside it.
+    """
+
+    async def next_item() -> tuple[str, Any]:
+        try:
+            return await asyncio.wait_for(queue.get(), limit)
+        except asyncio.TimeoutError:
+            raise TimeoutError(f"Task timed out after {limit:.2f} seconds (--timeout)") from None
+
+    kind, value = await next_item()
     if kind == "failed":
         raise value
     if kind == "result":
@@ -75,7 +86,10 @@ async def relay(queue: asyncio.Queue[tuple[str, Any]], send: Send) -> tuple[int,
     status, headers = value
     await send({"type": "http.response.start", "status": status, "headers": headers})
     while True:
-        kind, value = await queue.get()
+        try:
+            kind, value = await next_item()
+        except TimeoutError as exc:  # the status has gone: all that is left is to cut it
+            raise ConnectionAbortedError(str(exc)) from None
         if kind == "chunk":
             if value:
                 await send({"type": "http.response.body", "body": value, "more_body": True})

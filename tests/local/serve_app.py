@@ -111,3 +111,11 @@ def broken(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def numeric_header(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"statusCode": 200, "headers": {"x-count": 3}, "body": json.dumps(event["rawPath"])}
+
+
+def sleepy(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """A plain handler that runs past its timeout: Lambda would time it out."""
+    import time
+
+    time.sleep(3)
+    return {"statusCode": 200, "body": "too late"}

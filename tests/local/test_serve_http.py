@@ -222,3 +222,14 @@ def test_a_whole_answer_in_streaming_mode_comes_back_as_usual(
     server = serve("app:handler", "--source", "function-url", cwd=STREAMING_EXAMPLE)
     reply = httpx.get(f"{server.url}/answer", timeout=30)
     assert reply.json() == {"answer": "sent before the background task ran"}
+
+
+def test_a_handler_past_its_timeout_is_a_504(serve: Callable[..., Server]) -> None:
+    import time
+
+    server = serve("tests.local.serve_app:sleepy", "--timeout", "1")
+    started = time.monotonic()
+    reply = httpx.get(f"{server.url}/x", timeout=30)
+    assert reply.status_code == 504
+    assert time.monotonic() - started < 2.8
+    assert "Task timed out after 1.00 seconds" in server.log
