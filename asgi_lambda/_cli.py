@@ -219,7 +219,7 @@ def parser() -> argparse.ArgumentParser:
     local.add_argument(
         "--source",
         default="http-api-v2",
-        choices=("http-api-v2", "http-api-v1", "rest", "function-url", "alb"),
+        choices=("http-api-v2", "http-api-v1", "rest", "function-url", "alb", "alb-multi-value"),
     )
     local.add_argument("--host", default="127.0.0.1")
     local.add_argument("--port", type=int, default=8000)

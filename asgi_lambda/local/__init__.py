@@ -8,6 +8,7 @@ extra; imported only by ``serve``.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 from dataclasses import asdict
@@ -16,7 +17,7 @@ from typing import Any
 from ._gateway import LocalGateway, Settings
 
 SETTINGS_VARIABLE = "ASGI_LAMBDA_SERVE"
-SOURCES = ("http-api-v2", "http-api-v1", "rest", "function-url", "alb")
+SOURCES = ("http-api-v2", "http-api-v1", "rest", "function-url", "alb", "alb-multi-value")
 
 
 def serve(
@@ -34,6 +35,9 @@ def serve(
     """Serve ``target`` (``MODULE:ATTR``) until interrupted."""
     try:
         import uvicorn
+
+        if websocket:
+            import websockets  # noqa: F401 - uvicorn's WebSocket protocol
     except ImportError:
         raise SystemExit(
             "asgi-lambda serve needs uvicorn and websockets: pip install 'asgi-lambda[local]'"
@@ -49,6 +53,7 @@ def serve(
     if websocket:
         # The handler's Management API client (boto3, in this process or another) reaches us.
         os.environ["AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI"] = f"http://{host}:{port}"
+        _local_credentials()
     print(_banner(target, settings, host, port), flush=True)
     uvicorn.run(
         "asgi_lambda.local:gateway_from_environment",
@@ -63,20 +68,56 @@ def serve(
     )
 
 
+def _local_credentials() -> None:
+    """boto3 signs Management API calls even to us: dummy credentials when there are none.
+
+    Only when botocore finds none at all, so an app that also uses real AWS services locally
+    keeps its own profile.
+    """
+    try:
+        import botocore.session  # type: ignore[import-untyped]
+    except ImportError:
+        return  # no boto3: nothing will sign
+    if botocore.session.get_session().get_credentials() is None:
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "asgi-lambda-local")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "asgi-lambda-local")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+
 def gateway_from_environment() -> LocalGateway:
     """The app uvicorn runs (in its reloaded child too): the target, loaded from the settings."""
     from .._cli import load_target
-    from .._handler import asgi_handler
-    from .._options import is_lambda_handler
 
     values: dict[str, Any] = json.loads(os.environ[SETTINGS_VARIABLE])
     target_name = values.pop("target")
     values["binary_media_types"] = tuple(values["binary_media_types"])
     target = load_target(target_name)
-    handler = target if hasattr(target, "adapter") or is_lambda_handler(target) else None
-    if handler is None:
-        handler = asgi_handler(target)
-    return LocalGateway(handler, Settings(**values))
+    return LocalGateway(handler_for(target_name, target), Settings(**values))
+
+
+def handler_for(name: str, target: Any) -> Any:
+    """The Lambda handler to call: the target if it is one, else ``asgi_handler(target)``.
+
+    A handler is an ``asgi_handler`` result (or decorated function), or a sync function of two
+    positional parameters that are not WSGI's ``(environ, start_response)``, whatever their
+    names (``def handler(event, _context)``).
+    """
+    from .._cli import CommandError, _is_mangum
+    from .._handler import asgi_handler
+    from .._options import is_lambda_handler, positional_names
+
+    if _is_mangum(target):
+        raise CommandError(
+            f"{name} is a Mangum handler: pass its ASGI app instead (MODULE:app), or replace "
+            "Mangum(app, ...) with asgi_handler(app, ...) (docs/migrating-from-mangum.md)"
+        )
+    if hasattr(target, "adapter") or is_lambda_handler(target):
+        return target
+    if inspect.isfunction(target) and not inspect.iscoroutinefunction(target):
+        names = positional_names(target)
+        if names is not None and len(names) == 2 and names[0] != "environ":
+            return target
+    return asgi_handler(target)
 
 
 def _banner(target: str, settings: Settings, host: str, port: int) -> str:

@@ -101,7 +101,8 @@ class LocalGateway:
         if settings.source == "rest":
             prefix = f"/{settings.stage}"
             if path != prefix and not path.startswith(prefix + "/"):
-                await _reply(send, 403, b'{"message":"Forbidden"}', "application/json")
+                body = b'{"message":"Missing Authentication Token"}'  # REST's answer off-stage
+                await _reply(send, 403, body, "application/json")
                 self._log(scope, 403, started, "not under the stage /" + settings.stage)
                 return
             path = path[len(prefix) :] or "/"
@@ -127,14 +128,14 @@ class LocalGateway:
         except ConnectionAbortedError:
             self._log(scope, 200, started, "stream cut short by an app error")
             raise
-        except TimeoutError as exc:
-            logger.error("%s: answering 504", exc)
-            await _reply(send, 504, b'{"message":"Endpoint request timed out"}', "application/json")
-            self._log(scope, 504, started, str(exc))
+        except TimeoutError as exc:  # the function failed: API Gateway and ALB answer 502
+            logger.error("%s: answering 502", exc)
+            await self._bad_gateway(send)
+            self._log(scope, 502, started, str(exc))
             return
         except Exception as exc:
             logger.error("the handler raised %s: %s (answering 502)", type(exc).__name__, exc)
-            await _reply(send, 502, b'{"message":"Internal server error"}', "application/json")
+            await self._bad_gateway(send)
             self._log(scope, 502, started, "the invocation failed")
             return
         accept = next((v for k, v in headers if k.lower() == "accept"), "")
@@ -142,7 +143,7 @@ class LocalGateway:
             answer = http_answer(settings.source, result, settings.binary_media_types, accept)
         except ContractError as exc:
             logger.error("answering 502: %s", exc)
-            await _reply(send, 502, b'{"message":"Internal server error"}', "application/json")
+            await self._bad_gateway(send)
             self._log(scope, 502, started, str(exc))
             return
         if answer.warning:
@@ -156,6 +157,17 @@ class LocalGateway:
         await send({"type": "http.response.start", "status": answer.status, "headers": raw})
         await send({"type": "http.response.body", "body": answer.body})
         self._log(scope, answer.status, started, _past_api_gateway(settings.source, started))
+
+    async def _bad_gateway(self, send: Send) -> None:
+        """The 502 the source itself sends when the function fails or breaks its contract."""
+        if self.settings.source.startswith("alb"):
+            page = (
+                b"<html><head><title>502 Bad Gateway</title></head><body>"
+                b"<center><h1>502 Bad Gateway</h1></center></body></html>\n"
+            )
+            await _reply(send, 502, page, "text/html")
+        else:
+            await _reply(send, 502, b'{"message":"Internal server error"}', "application/json")
 
     async def _stream(self, event: Any, send: Send) -> tuple[int, Any]:
         """A RESPONSE_STREAM Function URL invocation: chunks go out as the app sends them."""
@@ -341,11 +353,23 @@ async def _reply(
 
 
 async def _lifespan(receive: Receive, send: Send, worker: ThreadPoolExecutor) -> None:
+    """The server's own lifespan: at its shutdown (Ctrl-C, SIGTERM, a reload), the handler's.
+
+    The handler's lifespan runs on the worker thread's loop, where signal hooks cannot be
+    installed, and uvicorn re-raises SIGTERM before exit hooks run: so its shutdown runs here.
+    """
+    from .._lifespan import shutdown_all
+
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            loop = asyncio.get_running_loop()
+            try:
+                await asyncio.wait_for(loop.run_in_executor(worker, shutdown_all), 5.0)
+            except (asyncio.TimeoutError, Exception):
+                logger.exception("the handler's lifespan shutdown failed")
             worker.shutdown(wait=False, cancel_futures=True)
             await send({"type": "lifespan.shutdown.complete"})
             return

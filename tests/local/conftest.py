@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,15 +38,27 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(tmp: Path, target: str, *args: str, cwd: Path = REPO) -> Iterator[Server]:
+def serving(
+    tmp: Path,
+    target: str,
+    *args: str,
+    cwd: Path = REPO,
+    env: dict[str, str | None] | None = None,
+) -> Iterator[Server]:
+    """``env``: variables to set, or with None to unset, for the server."""
     port = free_port()
     log_path = tmp / f"serve-{port}.log"
-    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+    environment = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+    for name, value in (env or {}).items():
+        if value is None:
+            environment.pop(name, None)
+        else:
+            environment[name] = value
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "asgi_lambda._cli", "serve", target, "--port", str(port), *args],
             cwd=cwd,
-            env=env,
+            env=environment,
             stdout=log,
             stderr=subprocess.STDOUT,
             text=True,
@@ -66,7 +78,8 @@ def serving(tmp: Path, target: str, *args: str, cwd: Path = REPO) -> Iterator[Se
             raise AssertionError(f"serve did not listen within 30 s: {server.log}")
         yield server
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        with suppress(ProcessLookupError):  # a test may have stopped it already
+            os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(10)
         except subprocess.TimeoutExpired:
@@ -79,8 +92,10 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
     """``serve(target, *args)`` starts a server that stops when the test ends."""
     stack: list[Iterator[Server]] = []
 
-    def start(target: str, *args: str, cwd: Path = REPO) -> Server:
-        manager = serving(tmp_path, target, *args, cwd=cwd)
+    def start(
+        target: str, *args: str, cwd: Path = REPO, env: dict[str, str | None] | None = None
+    ) -> Server:
+        manager = serving(tmp_path, target, *args, cwd=cwd, env=env)
         stack.append(manager)  # type: ignore[arg-type]
         return manager.__enter__()
 

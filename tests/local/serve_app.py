@@ -119,3 +119,28 @@ def sleepy(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
     time.sleep(3)
     return {"statusCode": 200, "body": "too late"}
+
+
+def underscored(event: dict[str, Any], _context: Any) -> dict[str, Any]:
+    """A plain handler whose parameters are not named (event, context)."""
+    return {"statusCode": 200, "body": json.dumps({"path": event["rawPath"]})}
+
+
+async def _lifespan_app(scope: Any, receive: Any, send: Any) -> None:
+    import os
+
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            else:
+                with open(os.environ["SHUTDOWN_MARKER"], "w") as marker:
+                    marker.write("shut down")
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"started"})
+
+
+lifespan_handler = asgi_handler(_lifespan_app)

@@ -224,12 +224,41 @@ def test_a_whole_answer_in_streaming_mode_comes_back_as_usual(
     assert reply.json() == {"answer": "sent before the background task ran"}
 
 
-def test_a_handler_past_its_timeout_is_a_504(serve: Callable[..., Server]) -> None:
+def test_a_handler_past_its_timeout_is_a_502_as_a_timed_out_function(
+    serve: Callable[..., Server],
+) -> None:
     import time
 
     server = serve("tests.local.serve_app:sleepy", "--timeout", "1")
     started = time.monotonic()
     reply = httpx.get(f"{server.url}/x", timeout=30)
-    assert reply.status_code == 504
+    assert reply.status_code == 502
     assert time.monotonic() - started < 2.8
     assert "Task timed out after 1.00 seconds" in server.log
+
+
+def test_a_plain_handler_is_called_whatever_its_parameters_are_named(
+    serve: Callable[..., Server],
+) -> None:
+    server = serve("tests.local.serve_app:underscored")
+    assert httpx.get(f"{server.url}/plain").json() == {"path": "/plain"}
+
+
+def test_alb_multi_value_keeps_repeated_query_keys(serve: Callable[..., Server]) -> None:
+    server = serve(APP, "--source", "alb-multi-value")
+    body = httpx.get(f"{server.url}/echo?a=1&a=2").json()
+    assert body["params"] == [["a", "1"], ["a", "2"]]
+
+
+def test_sigterm_runs_the_handlers_lifespan_shutdown(
+    serve: Callable[..., Server], tmp_path: Path
+) -> None:
+    import os
+    import signal
+
+    marker = tmp_path / "shutdown.txt"
+    server = serve("tests.local.serve_app:lifespan_handler", env={"SHUTDOWN_MARKER": str(marker)})
+    assert httpx.get(f"{server.url}/").text == "started"
+    os.killpg(server.process.pid, signal.SIGTERM)
+    server.process.wait(10)
+    assert marker.read_text() == "shut down"

@@ -136,3 +136,25 @@ def test_delete_connection_closes_the_socket(serve: Callable[..., Server]) -> No
             return socket.close_code
 
     assert run(deleted()) == 1000
+
+
+def test_the_chat_works_on_a_machine_without_aws_credentials(
+    serve: Callable[..., Server], tmp_path: Any
+) -> None:
+    bare = {name: None for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    bare.update(AWS_SESSION_TOKEN=None, HOME=str(tmp_path), AWS_DEFAULT_REGION=None)
+    server = serve(APP, "--websocket", env=bare)
+
+    async def two() -> str:
+        async with (
+            connect(ws_url(server, "room=r3")) as alice,
+            connect(ws_url(server, "room=r3")) as bob,
+        ):
+            await alice.send("whoami")
+            await alice.recv()
+            await bob.send("whoami")
+            await bob.recv()
+            await alice.send("no credentials needed")
+            return str(await bob.recv())
+
+    assert run(two()) == "no credentials needed"
