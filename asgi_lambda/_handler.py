@@ -44,7 +44,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger("asgi_lambda")
 
 _NO_CONTEXT: Any = object()
-NO_SOURCE: Any = None  # what _source_of gives with the error of an event of no HTTP shape
 
 
 class InvocationFailedError(RuntimeError):
@@ -138,23 +137,25 @@ class Adapter:
         now = get_loop().time()
         return deadline_for(context, now, options.deadline_margin, options.default_timeout)
 
-    def _source_of(self, event: LambdaEvent) -> tuple[EventSource, UnknownEventError | None]:
+    def _source_of(self, event: LambdaEvent) -> EventSource | UnknownEventError:
         """The event's front door, or, for an event of no HTTP shape when non-HTTP events are
-        routed, the error saying so (raised when they are not)."""
+        routed, the error saying so (raised when they are not).  Returned, not raised, so the
+        app's errors while serving the event are not chained to it."""
         try:
-            return detect(event), None
+            return detect(event)
         except UnknownEventError as unknown:
             if self._events is None:
                 raise
-            return NO_SOURCE, unknown
+            return unknown
 
     def __call__(self, event: LambdaEvent, context: LambdaContext) -> LambdaResponse:
-        source, not_http = self._source_of(event)
-        events = self._events
-        if not_http is not None and events is not None:  # outside the except: the app's
-            deadline = self.deadline(context)  # errors are not "during" it
+        source = self._source_of(event)
+        if isinstance(source, UnknownEventError):
+            events = self._events
+            assert events is not None  # _source_of raises the error when nothing routes it
+            deadline = self.deadline(context)
             try:
-                result: LambdaResponse = run(events(event, context, not_http, deadline), deadline)
+                result: LambdaResponse = run(events(event, context, source, deadline), deadline)
             except DeadlineExceededError:
                 raise InvocationFailedError(504, {"statusCode": 504}) from None
             return result
@@ -180,13 +181,14 @@ class Adapter:
         app's remaining work); with ``stream``, behind a Function URL or a REST API, as a
         ``Response`` to stream rather than rendered JSON.
         """
-        source, not_http = self._source_of(event)
-        events = self._events
-        if not_http is not None and events is not None:
+        source = self._source_of(event)
+        if isinstance(source, UnknownEventError):
+            events = self._events
+            assert events is not None  # _source_of raises the error when nothing routes it
             deadline = self.deadline(context)
             try:
                 return Outcome(
-                    await run_bounded(events(event, context, not_http, deadline), deadline)
+                    await run_bounded(events(event, context, source, deadline), deadline)
                 )
             except DeadlineExceededError:
                 raise InvocationFailedError(504, {"statusCode": 504}) from None

@@ -61,14 +61,16 @@ class _GuestRun:
             logger.exception("the trio guest run ended")
 
 
-_runs: dict[int, _GuestRun] = {}
+# One guest run, on the adapter's one loop; a new loop (the old one was closed) gets its own.
+_run: _GuestRun | None = None
 
 
 async def _guest_run() -> _GuestRun:
+    global _run
     loop = asyncio.get_running_loop()
-    run = _runs.get(id(loop))
+    run = _run
     if run is None or run.loop is not loop:
-        run = _runs[id(loop)] = _GuestRun(loop)
+        run = _run = _GuestRun(loop)
     if not run.ready.done():
         await asyncio.shield(run.ready)
     return run

@@ -42,7 +42,6 @@ class FakeRuntimeAPI:
         self.answered: dict[str, threading.Event] = {}
         self.init_errors: list[tuple[dict[str, str], Any]] = []
         self.connections = 0
-        self.next_calls = 0
         self.restored = 0
         self.cut_after: int | None = None  # close a streamed response after this many chunks
         api = self
@@ -63,7 +62,6 @@ class FakeRuntimeAPI:
             def do_GET(self) -> None:  # noqa: N802
                 path = self.path.removeprefix(api.prefix)
                 if path == "/2018-06-01/runtime/invocation/next":
-                    api.next_calls += 1
                     request_id, headers, body = api.pending.get()
                     self.send_response(200)
                     for name, value in headers.items():
