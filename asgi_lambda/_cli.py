@@ -60,13 +60,18 @@ def _is_mangum(obj: Any) -> bool:
     return type(obj).__name__ == "Mangum" and type(obj).__module__.startswith("mangum")
 
 
-def handler_for(target_name: str, target: Any, args: argparse.Namespace) -> Any:
-    """The handler to invoke: the target itself if it is one, else ``asgi_handler(target)``."""
+def refuse_mangum(target_name: str, target: Any) -> None:
+    """A Mangum handler is not ours to call: say what to point at instead."""
     if _is_mangum(target):
         raise CommandError(
             f"{target_name} is a Mangum handler: pass its ASGI app instead (MODULE:app), or "
             "replace Mangum(app, ...) with asgi_handler(app, ...) (docs/migrating-from-mangum.md)"
         )
+
+
+def handler_for(target_name: str, target: Any, args: argparse.Namespace) -> Any:
+    """The handler to invoke: the target itself if it is one, else ``asgi_handler(target)``."""
+    refuse_mangum(target_name, target)
     options = _options(args.option)
     if args.lifespan is not None:
         options["lifespan"] = args.lifespan

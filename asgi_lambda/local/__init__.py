@@ -102,15 +102,11 @@ def handler_for(name: str, target: Any) -> Any:
     positional parameters that are not WSGI's ``(environ, start_response)``, whatever their
     names (``def handler(event, _context)``).
     """
-    from .._cli import CommandError, _is_mangum
+    from .._cli import refuse_mangum
     from .._handler import asgi_handler
     from .._options import is_lambda_handler, positional_names
 
-    if _is_mangum(target):
-        raise CommandError(
-            f"{name} is a Mangum handler: pass its ASGI app instead (MODULE:app), or replace "
-            "Mangum(app, ...) with asgi_handler(app, ...) (docs/migrating-from-mangum.md)"
-        )
+    refuse_mangum(name, target)
     if hasattr(target, "adapter") or is_lambda_handler(target):
         return target
     if inspect.isfunction(target) and not inspect.iscoroutinefunction(target):

@@ -238,3 +238,15 @@ def test_the_provided_al2023_bootstrap_runs_our_runtime() -> None:
 
 def streaming_example_words() -> list[str]:
     return ["Streaming", "from", "Lambda,", "in", "process,", "one", "token", "at", "a", "time."]
+
+
+def test_cargo_lambda_a_client_that_goes_away_stops_the_app(streaming: str) -> None:
+    with httpx.stream("GET", f"{streaming}/ticker", timeout=30) as response:
+        chunks = response.iter_raw()
+        assert next(chunks).startswith(b"tick 0")
+        next(chunks)  # two ticks read, then the client hangs up
+    # A one-second invocation gives a ticker still running all the loop time it needs to
+    # finish its 20 ticks (one second of them): one that was cancelled stays where it was.
+    assert httpx.get(f"{streaming}/nap", timeout=30).status_code == 200
+    ticks = httpx.get(f"{streaming}/ticks", timeout=30).json()["ticks"]
+    assert 2 <= ticks < 20

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+import sniffio
 import trio
 from quart import make_response, request, websocket
 from quart_trio import QuartTrio
@@ -42,7 +43,7 @@ def make_app(record: Record) -> QuartTrio:
 
     @app.get("/pool")
     async def pool() -> dict[str, Any]:
-        return {"pool": app.config["POOL"], "library": trio.lowlevel.current_root_task().name}
+        return {"pool": app.config["POOL"], "library": sniffio.current_async_library()}
 
     @app.get("/cookies")
     async def cookies() -> Any:
@@ -105,9 +106,10 @@ def handler(record: Record) -> Handler:
     return asgi_handler(make_app(record))
 
 
-def test_a_quart_trio_app_is_run_on_trio_without_being_told() -> None:
+def test_a_quart_trio_app_is_run_on_trio_without_being_told(handler: Handler, source: str) -> None:
     assert uses_trio(make_app(Record()), "auto")
     assert not uses_trio(make_app(Record()), "asyncio")
+    assert call(handler, source, path="/pool").json()["library"] == "trio"
 
 
 def test_lifespan_runs_once_in_trio_and_its_state_is_shared(

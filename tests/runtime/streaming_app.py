@@ -116,6 +116,10 @@ async def ticker(request: Request) -> Response:
     return StreamingResponse(ticks(), media_type="text/plain")
 
 
+async def tick_count(request: Request) -> Response:
+    return JSONResponse({"ticks": len(events["ticks"])})
+
+
 async def big(request: Request) -> Response:
     return PlainTextResponse("lorem ipsum " * 200)
 
@@ -138,6 +142,7 @@ app = Starlette(
         Route("/nap", nap),
         Route("/big", big),
         Route("/ticker", ticker),
+        Route("/ticks", tick_count),
     ],
     lifespan=lifespan,
 )
