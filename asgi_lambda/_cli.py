@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import json
 import logging
 import sys
@@ -24,9 +23,8 @@ from typing import Any
 
 from ._context import LambdaContext, context_from_file
 from ._errors import ConfigurationError, EventError
-from ._handler import asgi_handler
-from ._options import is_lambda_handler
 from ._samples import SAMPLES, sample_event
+from ._target import TargetError, load_target
 from ._version import __version__
 
 
@@ -34,57 +32,12 @@ class CommandError(Exception):
     """A mistake on the command line, reported as one line on stderr (exit status 2)."""
 
 
-def load_target(target: str) -> Any:
-    """``module:attribute`` (dotted attributes allowed), importable from the working directory."""
-    module_name, _, attribute = target.partition(":")
-    if not module_name or not attribute:
-        raise CommandError(f"expected MODULE:APP, got {target!r}")
-    sys.path.insert(0, str(Path.cwd()))
-    try:
-        obj: Any = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        raise CommandError(f"cannot import {module_name!r}: {exc}") from None
-    except Exception as exc:
-        raise CommandError(
-            f"importing {module_name!r} raised {type(exc).__name__}: {exc}"
-        ) from None
-    for part in attribute.split("."):
-        try:
-            obj = getattr(obj, part)
-        except AttributeError:
-            raise CommandError(f"{module_name!r} has no attribute {attribute!r}") from None
-    return obj
-
-
-def _is_mangum(obj: Any) -> bool:
-    return type(obj).__name__ == "Mangum" and type(obj).__module__.startswith("mangum")
-
-
-def refuse_mangum(target_name: str, target: Any) -> None:
-    """A Mangum handler is not ours to call: say what to point at instead."""
-    if _is_mangum(target):
-        raise CommandError(
-            f"{target_name} is a Mangum handler: pass its ASGI app instead (MODULE:app), or "
-            "replace Mangum(app, ...) with asgi_handler(app, ...) (docs/migrating-from-mangum.md)"
-        )
-
-
-def handler_for(target_name: str, target: Any, args: argparse.Namespace) -> Any:
-    """The handler to invoke: the target itself if it is one, else ``asgi_handler(target)``."""
-    refuse_mangum(target_name, target)
+def handler_for(args: argparse.Namespace) -> Any:
+    """The handler to invoke: what ``args.app`` names, an ASGI app wrapped with the options."""
     options = _options(args.option)
     if args.lifespan is not None:
         options["lifespan"] = args.lifespan
-    # Built by asgi_handler (maybe under Powertools' decorators), or a handler of one's own,
-    # def handler(event, context): ... that calls one: invoked as Lambda would.
-    if hasattr(target, "adapter") or is_lambda_handler(target):
-        if options:
-            raise CommandError(
-                f"{target_name} is already a Lambda handler, whose options are set in code: "
-                "drop --lifespan/--option, or point at the ASGI app itself"
-            )
-        return target
-    return asgi_handler(target, **options)
+    return load_target(args.app, options=options).handler
 
 
 def _options(pairs: Sequence[str]) -> dict[str, Any]:
@@ -122,9 +75,12 @@ def build_event(args: argparse.Namespace) -> Any:
     else:
         path = Path(args.event)
         if not path.is_file():
+            looks_like_a_path = path.suffix or "/" in args.event or "\\" in args.event
+            if looks_like_a_path:
+                raise CommandError(f"--event: no such file: {args.event}")
             raise CommandError(
-                f"--event is neither a file, '-' nor a source ({', '.join(SAMPLES)}): "
-                f"{args.event!r}"
+                f"--event {args.event!r} is neither a file, '-' nor a source: "
+                f"{', '.join(SAMPLES)}"
             )
         text, where = path.read_text(), str(path)
     try:
@@ -153,8 +109,7 @@ def _output_to_stderr() -> Iterator[None]:
 
 def invoke(args: argparse.Namespace) -> int:
     with _output_to_stderr():
-        target = load_target(args.app)
-        handler = handler_for(args.app, target, args)
+        handler = handler_for(args)
         event = build_event(args)
         if args.context is not None:
             context = context_from_file(args.context, args.timeout)
@@ -189,7 +144,11 @@ def parser() -> argparse.ArgumentParser:
     root.add_argument("--version", action="version", version=f"asgi-lambda {__version__}")
     commands = root.add_subparsers(dest="command", required=True)
     run = commands.add_parser("invoke", help="run an event through an app's handler")
-    run.add_argument("app", help="MODULE:APP (an ASGI app, or a handler built by asgi_handler)")
+    run.add_argument(
+        "app",
+        help="module.attr or module:attr, as Lambda's Handler names it "
+        "(an ASGI app, a handler built by asgi_handler, or a plain Lambda handler)",
+    )
     run.add_argument(
         "--event",
         required=True,
@@ -220,7 +179,9 @@ def parser() -> argparse.ArgumentParser:
     local = commands.add_parser(
         "serve", help="a local API Gateway in front of the handler (asgi-lambda[local])"
     )
-    local.add_argument("app", help="MODULE:ATTR (a handler built by asgi_handler, or an ASGI app)")
+    local.add_argument(
+        "app", help="module.attr or module:attr (an ASGI app, or a Lambda handler)"
+    )
     local.add_argument(
         "--source",
         default="http-api-v2",
@@ -232,6 +193,12 @@ def parser() -> argparse.ArgumentParser:
     local.add_argument("--websocket", action="store_true", help="also a WebSocket API at /")
     local.add_argument("--reload", action="store_true", help="restart on code changes")
     local.add_argument("--timeout", type=float, default=30.0, help="the function timeout (30)")
+    local.add_argument(
+        "--concurrency",
+        type=int,
+        default=10,
+        help="execution environments at most, each serving one request at a time (10)",
+    )
     local.add_argument(
         "--binary-media-types",
         default="",
@@ -260,16 +227,23 @@ def serve(args: argparse.Namespace) -> int:
         reload=args.reload,
         timeout=args.timeout,
         binary_media_types=types,
+        concurrency=max(args.concurrency, 1),
     )
     return 0
+
+
+def error_line(exc: BaseException) -> str:
+    """``asgi-lambda: <what went wrong>``, once: some messages already name asgi-lambda."""
+    text = str(exc)
+    return f"{text}\n" if text.startswith("asgi-lambda") else f"asgi-lambda: {text}\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         code: int = args.func(args)
-    except (CommandError, EventError, ConfigurationError, ValueError) as exc:
-        sys.stderr.write(f"asgi-lambda: {exc}\n")
+    except (CommandError, TargetError, EventError, ConfigurationError, ValueError) as exc:
+        sys.stderr.write(error_line(exc))
         return 2
     return code
 

@@ -64,9 +64,22 @@ class Options:
     async_backend: AsyncBackend = "auto"
 
 
+# Mangum's options that asgi-lambda has no option of the same name for, and what replaces each.
+MANGUM_ONLY = {
+    "custom_handlers": "event sources are detected from the event itself, and non-HTTP events "
+    "reach the app through event_routes or pass_through_path (docs/events.md); to answer an "
+    "event yourself, decorate a function: @asgi_handler(app)",
+}
+
+
 def unknown_option(name: str) -> ConfigurationError:
     """The error for an option name ``asgi_handler`` does not have, with a near miss if any."""
     import difflib  # only for the error: kept off the cold start
+
+    if name in MANGUM_ONLY:
+        return ConfigurationError(
+            f"{name!r} is Mangum's option, not asgi-lambda's: {MANGUM_ONLY[name]}"
+        )
 
     known = list(Options.__dataclass_fields__)
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)

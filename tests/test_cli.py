@@ -212,15 +212,16 @@ def test_a_module_that_fails_to_import_is_one_line_not_a_traceback() -> None:
     result = cli("invoke", "tests.cli_targets.broken:app", "--event", "rest")
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "asgi-lambda: importing 'tests.cli_targets.broken' raised RuntimeError: "
+        "asgi-lambda: Importing module 'tests.cli_targets.broken' raised RuntimeError: "
         "DATABASE_URL is not set"
     )
 
 
 def test_a_missing_module_or_attribute_is_named() -> None:
-    assert "cannot import 'nowhere'" in cli("invoke", "nowhere:app", "--event", "rest").stderr
+    nowhere = cli("invoke", "nowhere:app", "--event", "rest").stderr
+    assert nowhere == "asgi-lambda: Unable to import module 'nowhere': No module named 'nowhere'\n"
     missing = cli("invoke", "examples.app:nope", "--event", "rest")
-    assert missing.stderr.strip() == "asgi-lambda: 'examples.app' has no attribute 'nope'"
+    assert missing.stderr.strip() == "asgi-lambda: Handler 'nope' missing on module 'examples.app'"
 
 
 def test_a_handler_of_ones_own_is_invoked_as_lambda_would() -> None:

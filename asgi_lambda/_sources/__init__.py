@@ -11,7 +11,7 @@ from importlib import import_module
 
 from .._errors import UnknownEventError
 from ._base import EventSource
-from ._detect import DETECTORS
+from ._detect import DETECTORS, near_miss
 
 _loaded: dict[str, EventSource] = {}
 
@@ -33,6 +33,9 @@ def detect(event: object) -> EventSource:
                 return _loaded.get(module) or source_named(module)
         keys = ", ".join(sorted(map(str, event))[:12]) or "none"
         found = f"an event with keys: {keys}"
+        hint = near_miss(event)
+        if hint:
+            raise UnknownEventError(f"asgi-lambda cannot handle {found}: {hint}")
     else:
         found = f"a {type(event).__name__}, not a JSON object"
     tried = "; ".join(description for _, description, _ in DETECTORS)

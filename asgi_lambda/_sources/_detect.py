@@ -90,3 +90,19 @@ DETECTORS: tuple[tuple[str, str, Callable[[LambdaEvent], bool]], ...] = (
     ),
 )
 DESCRIPTIONS = {name: description for name, description, _ in DETECTORS}
+
+
+def near_miss(event: LambdaEvent) -> str:
+    """For an event no detector took: the source it nearly is and the key it lacks, or ""."""
+    context = event.get("requestContext")
+    if not isinstance(context, dict):
+        return ""
+    if event.get("version") == "2.0" and "serviceNetworkArn" not in context:
+        return (
+            "it looks like an HTTP API payload 2.0 / Function URL event without requestContext.http"
+        )
+    if "connectionId" in context and "eventType" not in context:
+        return "it looks like an API Gateway WebSocket event without requestContext.eventType"
+    if "resource" in event or "path" in event or "identity" in context:
+        return "it looks like an API Gateway REST / HTTP API payload 1.0 event without httpMethod"
+    return ""

@@ -8,9 +8,9 @@ extra; imported only by ``serve``.
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
+import socket
 from dataclasses import asdict
 from typing import Any
 
@@ -31,8 +31,9 @@ def serve(
     reload: bool = False,
     timeout: float = 30.0,
     binary_media_types: tuple[str, ...] = (),
+    concurrency: int = 10,
 ) -> None:
-    """Serve ``target`` (``MODULE:ATTR``) until interrupted."""
+    """Serve ``target`` (``module.attr`` or ``module:attr``) until interrupted."""
     try:
         import uvicorn
 
@@ -48,7 +49,9 @@ def serve(
         timeout=timeout,
         binary_media_types=binary_media_types,
         websocket=websocket,
+        concurrency=concurrency,
     )
+    _check(target, host, port)
     os.environ[SETTINGS_VARIABLE] = json.dumps({"target": target, **asdict(settings)})
     if websocket:
         # The handler's Management API client (boto3, in this process or another) reaches us.
@@ -63,7 +66,7 @@ def serve(
         reload=reload,
         reload_dirs=[os.getcwd()] if reload else None,
         log_level="warning",
-        ws="websockets" if websocket else "none",
+        ws="websockets-sansio" if websocket else "none",
         lifespan="on",
     )
 
@@ -85,35 +88,32 @@ def _local_credentials() -> None:
 
 
 def gateway_from_environment() -> LocalGateway:
-    """The app uvicorn runs (in its reloaded child too): the target, loaded from the settings."""
-    from .._cli import load_target
-
+    """The app uvicorn runs (in its reloaded child too), from the settings ``serve`` left."""
     values: dict[str, Any] = json.loads(os.environ[SETTINGS_VARIABLE])
-    target_name = values.pop("target")
+    target = values.pop("target")
     values["binary_media_types"] = tuple(values["binary_media_types"])
-    target = load_target(target_name)
-    return LocalGateway(handler_for(target_name, target), Settings(**values))
+    return LocalGateway(target, Settings(**values))
 
 
-def handler_for(name: str, target: Any) -> Any:
-    """The Lambda handler to call: the target if it is one, else ``asgi_handler(target)``.
+def _check(target: str, host: str, port: int) -> None:
+    """Fail before the banner: a target that does not load, a port that does not bind."""
+    from .._cli import error_line
+    from .._target import TargetError, load_target
 
-    A handler is an ``asgi_handler`` result (or decorated function), or a sync function of two
-    positional parameters that are not WSGI's ``(environ, start_response)``, whatever their
-    names (``def handler(event, _context)``).
-    """
-    from .._cli import refuse_mangum
-    from .._handler import asgi_handler
-    from .._options import is_lambda_handler, positional_names
-
-    refuse_mangum(name, target)
-    if hasattr(target, "adapter") or is_lambda_handler(target):
-        return target
-    if inspect.isfunction(target) and not inspect.iscoroutinefunction(target):
-        names = positional_names(target)
-        if names is not None and len(names) == 2 and names[0] != "environ":
-            return target
-    return asgi_handler(target)
+    try:
+        load_target(target)
+    except TargetError as exc:
+        raise SystemExit(error_line(exc).rstrip("\n")) from None
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise SystemExit(
+                f"asgi-lambda serve: cannot listen on {host}:{port}: {exc.strerror} "
+                "(another server there? choose one with --port)"
+            ) from None
 
 
 def _banner(target: str, settings: Settings, host: str, port: int) -> str:

@@ -1,8 +1,9 @@
 """The local front door: an ASGI app (served by uvicorn) that plays API Gateway for a handler.
 
-Each HTTP request becomes the event the chosen source sends, the handler runs on a worker
-thread of its own (one invocation at a time, its own event loop and lifespan, as in a Lambda
-execution environment), and its answer is turned back into HTTP as AWS does.  With WebSocket
+Each HTTP request becomes the event the chosen source sends, the handler runs in an execution
+environment of its own (a process serving one invocation at a time, with its own event loop
+and lifespan, as Lambda's; ``_environments``), and its answer is turned back into HTTP as AWS
+does.  With WebSocket
 support, ``/`` also takes WebSocket connections (``$connect``, messages, ``$disconnect``) and
 ``/@connections/{id}`` is the Management API the handler posts to.
 """
@@ -15,22 +16,19 @@ import logging
 import sys
 import time
 import uuid
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from .._context import LambdaContext
 from .._types import Message, Receive, Scope, Send
+from ._environments import Busy, Environments, InvocationFailed
 from ._events import http_event, websocket_event
 from ._responses import ContractError, http_answer
-from ._streaming import relay, serve_streaming, streaming_adapter
+from ._streaming import relay
 
 logger = logging.getLogger("asgi_lambda.local")
 API_GATEWAY_LIMIT = 29.0  # seconds API Gateway waits for an HTTP integration
 GRACE = 1.0  # past --timeout, the invocation counts as timed out (the handler's own 504 is first)
-Handler = Callable[[Any, Any], Any]
 
 
 @dataclass
@@ -40,6 +38,7 @@ class Settings:
     timeout: float = 30.0
     binary_media_types: tuple[str, ...] = ()
     websocket: bool = False
+    concurrency: int = 10
     colour: bool = field(default_factory=lambda: sys.stderr.isatty())
 
 
@@ -55,19 +54,18 @@ class _Connection:
 
 
 class LocalGateway:
-    """See the module docstring; ``handler`` is the Lambda handler, called as Lambda would."""
+    """See the module docstring; ``target`` names the Lambda handler (``module.attr``)."""
 
-    def __init__(self, handler: Handler, settings: Settings) -> None:
-        self.handler = handler
+    def __init__(self, target: str, settings: Settings) -> None:
         self.settings = settings
-        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambda")
+        self.environments: Environments | None = None
+        self.target = target
         self.connections: dict[str, _Connection] = {}
-        self.streaming = streaming_adapter(handler) if settings.source == "function-url" else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "lifespan":
-            await _lifespan(receive, send, self.worker)
+            await self._lifespan(receive, send)
         elif kind == "websocket":
             if self.settings.websocket:
                 await self._websocket(scope, receive, send)
@@ -78,19 +76,56 @@ class LocalGateway:
         else:
             await self._http(scope, receive, send)
 
-    async def invoke(self, event: Any) -> Any:
-        """Run the handler on the worker thread with a fresh context, as one invocation."""
-        context = LambdaContext(function_name="asgi-lambda-local", timeout=self.settings.timeout)
-        loop = asyncio.get_running_loop()
-        work = loop.run_in_executor(self.worker, self.handler, event, context)
-        try:
-            return await asyncio.wait_for(work, self.settings.timeout + GRACE)
-        except asyncio.TimeoutError:
-            # Lambda would kill the environment; here its thread runs on, and later requests
-            # wait behind it, as an environment's would.
-            raise TimeoutError(
-                f"Task timed out after {self.settings.timeout:.2f} seconds (--timeout)"
-            ) from None
+    def _pool(self) -> Environments:
+        if self.environments is None:  # made on the server's loop, at startup or first use
+            settings = self.settings
+            self.environments = Environments(
+                self.target, settings.source, settings.concurrency, settings.timeout + GRACE
+            )
+        return self.environments
+
+    async def invoke(self, event: Any, send: Send | None = None) -> tuple[int, Any, int]:
+        """One invocation in a free environment: ``(streamed status or 0, result, env)``.
+
+        With ``send`` (an HTTP request), a streamed answer goes straight to the client.
+        """
+        limit = self.settings.timeout + GRACE
+        async with self._pool().lease() as environment:
+            environment.invoke(event, self.settings.timeout)
+
+            async def next_item() -> Any:
+                try:
+                    return await environment.reply(limit)
+                except TimeoutError:
+                    timeout = self.settings.timeout
+                    raise TimeoutError(
+                        f"Task timed out after {timeout:.2f} seconds (--timeout)"
+                    ) from None
+
+            if send is None:
+                kind, value = await next_item()
+                if kind == "failed":
+                    raise InvocationFailed(value)
+                return 0, value, environment.number
+            status, result = await relay(next_item, send)
+            return status, result, environment.number
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        """The server's own lifespan: the first environment at startup; at shutdown (Ctrl-C,
+        SIGTERM, a reload) each environment's lifespan shutdown, then its exit."""
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self._pool().warm()
+                except InvocationFailed as exc:
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self._pool().close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -117,24 +152,27 @@ class LocalGateway:
             client[0],
             settings.stage,
         )
+        environment = 0
         try:
-            if self.streaming is not None:
-                streamed, result = await self._stream(event, send)
-                if streamed:
-                    self._log(scope, streamed, started, "streamed")
-                    return
-            else:
-                result = await self.invoke(event)
+            streamed, result, environment = await self.invoke(event, send)
+            if streamed:
+                self._log(scope, streamed, started, "streamed", environment)
+                return
         except ConnectionAbortedError:
             self._log(scope, 200, started, "stream cut short by an app error")
             raise
+        except Busy as exc:  # Lambda would throttle: 429 from a Function URL, 503 elsewhere
+            logger.error("%s: answering 429", exc)
+            await _reply(send, 429, b'{"message":"Rate Exceeded."}', "application/json")
+            self._log(scope, 429, started, str(exc))
+            return
         except TimeoutError as exc:  # the function failed: API Gateway and ALB answer 502
             logger.error("%s: answering 502", exc)
             await self._bad_gateway(send)
             self._log(scope, 502, started, str(exc))
             return
-        except Exception as exc:
-            logger.error("the handler raised %s: %s (answering 502)", type(exc).__name__, exc)
+        except InvocationFailed as exc:
+            logger.error("the handler raised %s (answering 502)", exc)
             await self._bad_gateway(send)
             self._log(scope, 502, started, "the invocation failed")
             return
@@ -144,7 +182,7 @@ class LocalGateway:
         except ContractError as exc:
             logger.error("answering 502: %s", exc)
             await self._bad_gateway(send)
-            self._log(scope, 502, started, str(exc))
+            self._log(scope, 502, started, str(exc), environment)
             return
         if answer.warning:
             logger.warning("%s %s: %s", scope["method"], scope["path"], answer.warning)
@@ -156,7 +194,8 @@ class LocalGateway:
         raw.append((b"content-length", str(len(answer.body)).encode()))
         await send({"type": "http.response.start", "status": answer.status, "headers": raw})
         await send({"type": "http.response.body", "body": answer.body})
-        self._log(scope, answer.status, started, _past_api_gateway(settings.source, started))
+        why = _past_api_gateway(settings.source, started)
+        self._log(scope, answer.status, started, why, environment)
 
     async def _bad_gateway(self, send: Send) -> None:
         """The 502 the source itself sends when the function fails or breaks its contract."""
@@ -168,19 +207,6 @@ class LocalGateway:
             await _reply(send, 502, page, "text/html")
         else:
             await _reply(send, 502, b'{"message":"Internal server error"}', "application/json")
-
-    async def _stream(self, event: Any, send: Send) -> tuple[int, Any]:
-        """A RESPONSE_STREAM Function URL invocation: chunks go out as the app sends them."""
-        assert self.streaming is not None
-        context = LambdaContext(function_name="asgi-lambda-local", timeout=self.settings.timeout)
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
-
-        def push(item: tuple[str, Any]) -> None:
-            loop.call_soon_threadsafe(queue.put_nowait, item)
-
-        loop.run_in_executor(self.worker, serve_streaming, self.streaming, event, context, push)
-        return await relay(queue, send, self.settings.timeout + GRACE)
 
     # WebSocket API
 
@@ -254,11 +280,21 @@ class LocalGateway:
             await self._ws_invoke(event)
 
     async def _ws_invoke(self, event: Any) -> Any:
+        """One WebSocket invocation, logged as ``"$connect abc123=" 200 ... websocket env 1``."""
+        started = time.perf_counter()
+        context = event["requestContext"]
+        what = f"{context['routeKey']} {context['connectionId']}"
         try:
-            return await self.invoke(event)
-        except Exception as exc:
-            logger.error("the handler raised on a WebSocket %s: %s", _route_of(event), exc)
+            _, answer, environment = await self.invoke(event)
+        except (Busy, TimeoutError, InvocationFailed) as exc:
+            logger.error("the handler failed on a WebSocket %s: %s", _route_of(event), exc)
+            self._line(what, 500, started, "websocket", str(exc), 0)
             return {"statusCode": 500}
+        status = answer.get("statusCode", 200) if isinstance(answer, dict) else 200
+        self._line(
+            what, status if isinstance(status, int) else 200, started, "websocket", "", environment
+        )
+        return answer
 
     async def _management(self, scope: Scope, receive: Receive, send: Send) -> None:
         connection_id = unquote(scope["path"][len("/@connections/") :])
@@ -286,18 +322,29 @@ class LocalGateway:
         else:
             await _reply(send, 405, b'{"message":"Method Not Allowed"}', "application/json")
 
-    def _log(self, scope: Scope, status: int, started: float, why: str = "") -> None:
+    def _log(
+        self, scope: Scope, status: int, started: float, why: str = "", environment: int = 0
+    ) -> None:
+        path = scope["path"] + (
+            f"?{scope['query_string'].decode()}" if scope["query_string"] else ""
+        )
+        self._line(
+            f"{scope['method']} {path}", status, started, self.settings.source, why, environment
+        )
+
+    def _line(
+        self, what: str, status: int, started: float, source: str, why: str, environment: int
+    ) -> None:
+        """The access log line: ``"GET /x" 200 3.1ms http-api-v2 env 1 (why)``."""
         duration = (time.perf_counter() - started) * 1000
         text = str(status)
         if self.settings.colour:
             colour = "32" if status < 400 else "33" if status < 500 else "31"
             text = f"\x1b[{colour}m{status}\x1b[0m"
-        path = scope["path"] + (
-            f"?{scope['query_string'].decode()}" if scope["query_string"] else ""
-        )
         suffix = f" ({why})" if why else ""
+        where = f" env {environment}" if environment else ""
         print(
-            f'"{scope["method"]} {path}" {text} {duration:.1f}ms {self.settings.source}{suffix}',
+            f'"{what}" {text} {duration:.1f}ms {source}{where}{suffix}',
             file=sys.stderr,
             flush=True,
         )
@@ -350,26 +397,3 @@ async def _reply(
         headers.append((b"x-amzn-errortype", b"GoneException"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-
-
-async def _lifespan(receive: Receive, send: Send, worker: ThreadPoolExecutor) -> None:
-    """The server's own lifespan: at its shutdown (Ctrl-C, SIGTERM, a reload), the handler's.
-
-    The handler's lifespan runs on the worker thread's loop, where signal hooks cannot be
-    installed, and uvicorn re-raises SIGTERM before exit hooks run: so its shutdown runs here.
-    """
-    from .._lifespan import shutdown_all
-
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            loop = asyncio.get_running_loop()
-            try:
-                await asyncio.wait_for(loop.run_in_executor(worker, shutdown_all), 5.0)
-            except (asyncio.TimeoutError, Exception):
-                logger.exception("the handler's lifespan shutdown failed")
-            worker.shutdown(wait=False, cancel_futures=True)
-            await send({"type": "lifespan.shutdown.complete"})
-            return

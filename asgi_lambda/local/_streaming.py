@@ -1,8 +1,8 @@
 """Function URL responses that stream, when the handler's invoke mode is RESPONSE_STREAM.
 
-What asgi-lambda's own runtime does on Lambda (docs/streaming.md), done in process: the
-handler's adapter serves the event on the worker thread's loop with streaming on, and each chunk
-crosses to the server's loop as it comes, so the client reads it before the app finishes.
+What asgi-lambda's own runtime does on Lambda (docs/streaming.md), done locally: the handler's
+adapter serves the event in its execution environment with streaming on, and each chunk crosses
+to the gateway as it comes, so the client reads it before the app finishes.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .._handler import Adapter
@@ -19,7 +19,8 @@ from .._types import Send
 
 logger = logging.getLogger("asgi_lambda.local")
 
-Push = Callable[[tuple[str, Any]], None]
+Reply = tuple[str, Any]
+Push = Callable[[Reply], None]
 
 
 def streaming_adapter(handler: Any) -> Adapter | None:
@@ -32,7 +33,7 @@ def streaming_adapter(handler: Any) -> Adapter | None:
 
 
 def serve_streaming(adapter: Adapter, event: Any, context: Any, push: Push) -> None:
-    """On the worker thread: serve ``event``, pushing ("start"|"chunk"|"end"|"result", ...)."""
+    """In the environment: serve ``event``, pushing ("start"|"chunk"|"end"|"result", ...)."""
     try:
         get_loop().run_until_complete(_serve(adapter, event, context, push))
     except Exception as exc:  # the invocation failed before any answer: the caller's 502
@@ -65,22 +66,19 @@ async def _serve(adapter: Adapter, event: Any, context: Any, push: Push) -> None
             await _after(request.after, request.deadline)
 
 
-async def relay(queue: asyncio.Queue[tuple[str, Any]], send: Send, limit: float) -> tuple[int, Any]:
-    """On the server's loop: send what the worker pushes; returns (status, buffered result).
+async def relay(next_item: Callable[[], Awaitable[Reply]], send: Send) -> tuple[int, Any]:
+    """On the server's loop: send what the environment replies; returns (status, result).
 
-    Each wait is bounded by ``limit``, the invocation's timeout: the adapter's deadline ends a
-    stream before that, so a longer wait means a handler stuck outside it.
+    A buffered answer is ``(0, result)``; a stream goes out chunk by chunk and is
+    ``(status, None)``.  ``next_item`` bounds each wait by the invocation's timeout (raising
+    ``TimeoutError``): the adapter's deadline ends a stream before that, so a longer wait means
+    a handler stuck outside it.
     """
-
-    async def next_item() -> tuple[str, Any]:
-        try:
-            return await asyncio.wait_for(queue.get(), limit)
-        except asyncio.TimeoutError:
-            raise TimeoutError(f"Task timed out after {limit:.2f} seconds (--timeout)") from None
+    from ._environments import InvocationFailed
 
     kind, value = await next_item()
     if kind == "failed":
-        raise value
+        raise InvocationFailed(value)
     if kind == "result":
         return 0, value
     status, headers = value

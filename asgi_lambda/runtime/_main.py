@@ -12,13 +12,13 @@ from types import FrameType
 
 from .._lifespan import shutdown_all
 from .._loop import get_loop
+from .._target import Target, TargetError, load_target, task_root
 from . import _logging, _snapstart
 from ._address import RuntimeAddress, RuntimeAddressError, parse_address
 from ._connection import BlockingConnection, RuntimeAPIError
 from ._context import reset_environment
-from ._errors import InitError, log_error
+from ._errors import InitError, log_error, stack_of
 from ._runtime import JSON_TYPE, Runtime
-from ._target import Target, load_target
 
 logger = logging.getLogger("asgi_lambda.runtime")
 
@@ -54,10 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"asgi-lambda-runtime: {exc}", file=sys.stderr)
         return 2
     spec = args[0] if args else os.environ.get("_HANDLER")
-    task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
     loop = get_loop()
     try:
-        target = load_target(spec, task_root)
+        target = _load(spec)
         stream = streaming(target)
         if target.adapter is not None:
             loop.run_until_complete(target.adapter.start())
@@ -84,6 +83,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             loop.run_until_complete(pending)
         return 0
     return 0
+
+
+def _load(spec: str | None) -> Target:
+    """The handler, or its failure as the ``Runtime.*`` init error awslambdaric reports."""
+    try:
+        return load_target(spec, task_root())
+    except TargetError as exc:
+        cause = exc.__cause__
+        stack = exc.stack or (stack_of(cause) if cause and exc.kind == type(cause).__name__ else [])
+        raise InitError(exc.kind, exc.message, stack) from exc
 
 
 def streaming(target: Target) -> bool:

@@ -18,6 +18,7 @@ from .._deadline import Deadline
 from .._handler import Outcome
 from .._http.response import Response
 from .._loop import DeadlineExceededError, wait_until
+from .._target import Target
 from .._version import __version__
 from . import _logging
 from ._address import RuntimeAddress
@@ -25,7 +26,6 @@ from ._connection import AsyncConnection, BlockingConnection, Reply, RuntimeAPIE
 from ._context import RuntimeContext
 from ._errors import InvocationError, fault, log_error, xray_cause
 from ._streaming import DELIMITER, HTTP_INTEGRATION, ResponseStream, prelude
-from ._target import Target
 
 logger = logging.getLogger("asgi_lambda.runtime")
 

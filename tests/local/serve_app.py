@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -101,7 +104,11 @@ app = Starlette(
         WebSocketRoute("/", chat),
     ]
 )
-handler = asgi_handler(app, dsn="memory://")
+# Connections are stored where every execution environment of one server finds them (serve runs
+# a process per environment, and memory:// is one environment's own): a file named for the
+# server, the environments' parent process.
+STORE = Path(tempfile.gettempdir()) / f"asgi-lambda-serve-app-{os.getppid()}.db"
+handler = asgi_handler(app, dsn=f"sqlite:///{STORE}")
 
 
 def broken(event: dict[str, Any], context: Any) -> dict[str, Any]:

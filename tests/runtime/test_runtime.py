@@ -18,7 +18,7 @@ from asgi_lambda._loop import get_loop
 from asgi_lambda.runtime._address import parse_address
 from asgi_lambda.runtime._connection import AsyncConnection, BlockingConnection
 from asgi_lambda.runtime._runtime import Runtime
-from asgi_lambda.runtime._target import Target, classify
+from asgi_lambda._target import Target, classify
 from tests.conftest import load_event
 
 from . import streaming_app
@@ -642,14 +642,14 @@ def test_a_client_that_goes_away_mid_stream_stops_the_app(
     assert "the client went away; cancelling the app" in caplog.text
 
 
-def test_a_wsgi_app_as_handler_is_an_init_error_that_says_so() -> None:
-    from asgi_lambda.runtime._errors import InitError
+def test_a_wsgi_app_as_handler_is_an_invalid_handler_that_says_so() -> None:
+    from asgi_lambda._target import TargetError
 
     class WSGIApp:
         def __call__(self, environ: Any, start_response: Any) -> Any:
             return []
 
-    with pytest.raises(InitError) as error:
+    with pytest.raises(TargetError) as error:
         classify(WSGIApp(), "flaskish.app")
-    assert error.value.error_type == "Runtime.InvalidHandler"
+    assert error.value.kind == "Runtime.InvalidHandler"
     assert "WSGI" in error.value.message

@@ -1,0 +1,243 @@
+"""serve's execution environments: a process each, one invocation at a time, as Lambda gives.
+
+Lambda serves a second concurrent request in a second execution environment, with its own
+interpreter, module state and lifespan; serve does the same.  A request that finds every
+environment busy starts a new one, up to ``--concurrency``; past that it waits for one to free
+(bounded by the function's timeout).  A long stream (an MCP client's ``GET``, an SSE feed) so
+never holds another client's requests.  An environment whose invocation runs past the timeout
+is killed, as Lambda ends an environment that timed out; the next request gets a fresh one.
+
+The gateway and an environment speak over a pipe: the gateway sends ``("invoke", event)`` or
+``("shutdown", None)``; the environment answers ``("result", value)``, ``("failed", text)``, or
+a stream: ``("start", (status, headers))``, ``("chunk", bytes)``..., ``("end", None|text)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import signal
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+logger = logging.getLogger("asgi_lambda.local")
+
+Reply = tuple[str, Any]
+FINAL = frozenset({"result", "failed", "end", "stopped"})  # the last reply of an exchange
+INIT_TIMEOUT = 30.0  # seconds an environment may take to import the handler (Lambda: 10)
+SHUTDOWN_TIMEOUT = 5.0  # seconds for the handler's lifespan shutdown at exit
+
+
+class InvocationFailed(Exception):
+    """The handler raised, or its environment died: the front door answers 502."""
+
+
+class Busy(Exception):
+    """Every environment stayed busy for the whole timeout."""
+
+
+class Environment:
+    """One execution environment: a process, the pipe to it, and its replies as they come."""
+
+    def __init__(self, number: int, process: BaseProcess, pipe: Connection) -> None:
+        self.number = number
+        self.process = process
+        self.pipe = pipe
+        self.replies: asyncio.Queue[Reply] = asyncio.Queue()
+        self.busy = False  # an invocation was sent and its last reply not yet read
+        loop = asyncio.get_running_loop()
+        loop.add_reader(pipe.fileno(), self._readable)
+
+    def _readable(self) -> None:
+        try:
+            while self.pipe.poll():
+                self.replies.put_nowait(self.pipe.recv())
+        except (EOFError, OSError):  # the process died: say so to whoever waits
+            self._stop_reading()
+            self.replies.put_nowait(("failed", f"environment {self.number} exited"))
+
+    def _stop_reading(self) -> None:
+        with suppress(OSError, ValueError):
+            asyncio.get_running_loop().remove_reader(self.pipe.fileno())
+
+    async def reply(self, limit: float) -> Reply:
+        """The next reply; a wait past ``limit`` means the handler is stuck: it timed out."""
+        try:
+            reply = await asyncio.wait_for(self.replies.get(), limit)
+        except asyncio.TimeoutError:
+            raise TimeoutError(f"Task timed out after {limit:.2f} seconds (--timeout)") from None
+        if reply[0] in FINAL:
+            self.busy = False
+        return reply
+
+    def invoke(self, event: Any, timeout: float) -> None:
+        """Send one invocation; its replies are then read with ``reply``."""
+        self.busy = True
+        self.pipe.send(("invoke", (event, timeout)))
+
+    def kill(self) -> None:
+        self._stop_reading()
+        self.process.kill()
+        self.pipe.close()
+
+    async def stop(self) -> None:
+        """Lifespan shutdown in the environment, then its exit (killed if it will not)."""
+        try:
+            self.pipe.send(("shutdown", None))
+            await self.reply(SHUTDOWN_TIMEOUT)
+        except (OSError, TimeoutError):
+            logger.warning("environment %d did not shut down in time: killed", self.number)
+        self.kill()
+
+
+class Environments:
+    """The pool: idle environments reused newest first (the warm one), new ones on demand."""
+
+    def __init__(self, target: str, source: str, limit: int, timeout: float) -> None:
+        self.target = target
+        self.source = source
+        self.limit = limit
+        self.timeout = timeout
+        self.idle: list[Environment] = []
+        self.count = 0
+        self.started = 0
+        self.freed = asyncio.Condition()
+
+    async def start(self) -> Environment:
+        """A new environment, once its handler is imported (a failure raises its message)."""
+        self.started += 1
+        number = self.started
+        context = multiprocessing.get_context("spawn")
+        pipe, child = context.Pipe()
+        process = context.Process(
+            target=environment_main,
+            args=(child, self.target, self.source),
+            name=f"lambda-environment-{number}",
+            daemon=True,
+        )
+        process.start()
+        child.close()
+        environment = Environment(number, process, pipe)
+        try:
+            kind, value = await environment.reply(INIT_TIMEOUT)
+        except TimeoutError:
+            environment.kill()
+            raise InvocationFailed(f"the handler's init took over {INIT_TIMEOUT:.0f} s") from None
+        if kind != "ready":
+            environment.kill()
+            raise InvocationFailed(str(value))
+        return environment
+
+    @asynccontextmanager
+    async def lease(self) -> AsyncIterator[Environment]:
+        """An environment for one invocation; killed unless the invocation ran to its end
+        (a timeout, a cut stream: its late replies must not reach the next invocation)."""
+        environment = await self._acquire()
+        try:
+            yield environment
+        finally:
+            async with self.freed:
+                if not environment.busy and environment.process.is_alive():
+                    self.idle.append(environment)
+                else:
+                    environment.kill()
+                    self.count -= 1
+                self.freed.notify()
+
+    async def _acquire(self) -> Environment:
+        async with self.freed:
+            try:
+                await asyncio.wait_for(
+                    self.freed.wait_for(lambda: bool(self.idle) or self.count < self.limit),
+                    self.timeout,
+                )
+            except asyncio.TimeoutError:
+                raise Busy(
+                    f"all {self.limit} environments stayed busy for {self.timeout:.0f} s "
+                    "(--concurrency)"
+                ) from None
+            if self.idle:
+                return self.idle.pop()
+            self.count += 1
+        try:
+            return await self.start()
+        except BaseException:
+            async with self.freed:
+                self.count -= 1
+                self.freed.notify()
+            raise
+
+    async def warm(self) -> None:
+        """Start the first environment before the first request (sam's EAGER warm containers)."""
+        async with self.freed:
+            self.count += 1
+        try:
+            environment = await self.start()
+        except BaseException:
+            async with self.freed:
+                self.count -= 1
+            raise
+        async with self.freed:
+            self.idle.append(environment)
+            self.freed.notify()
+
+    async def close(self) -> None:
+        environments, self.idle = self.idle, []
+        await asyncio.gather(*(environment.stop() for environment in environments))
+
+
+def environment_main(pipe: Connection, target: str, source: str) -> None:
+    """The environment's process: import the handler, then serve invocations until shutdown."""
+    from .._context import LambdaContext
+    from .._lifespan import shutdown_all
+    from .._target import TargetError, load_target
+    from ._streaming import serve_streaming, streaming_adapter
+
+    # Ctrl-C and SIGTERM reach the whole process group: the gateway, not each environment,
+    # decides when an environment stops (its lifespan shutdown comes with "shutdown").
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        handler = load_target(target).handler
+    except TargetError as exc:
+        pipe.send(("failed", str(exc)))
+        return
+    streaming = streaming_adapter(handler) if source == "function-url" else None
+    pipe.send(("ready", None))
+    push: Callable[[Reply], None] = _sender(pipe)
+    while True:
+        try:
+            kind, value = pipe.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        if kind == "shutdown":
+            shutdown_all()
+            pipe.send(("stopped", None))
+            return
+        event, timeout = value
+        context = LambdaContext(function_name="asgi-lambda-local", timeout=timeout)
+        if streaming is not None:
+            serve_streaming(streaming, event, context, push)
+            continue
+        try:
+            result = handler(event, context)
+        except Exception as exc:
+            push(("failed", exc))
+        else:
+            push(("result", result))
+
+
+def _sender(pipe: Connection) -> Callable[[Reply], None]:
+    """Replies through the pipe; exceptions as their text (they may not pickle)."""
+
+    def push(reply: Reply) -> None:
+        kind, value = reply
+        if isinstance(value, BaseException):
+            value = f"{type(value).__name__}: {value}"
+        pipe.send((kind, value))
+
+    return push
