@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import logging
 import os
 import signal
 import sys
+import threading
 from types import FrameType
 from typing import Any
 
@@ -282,6 +284,14 @@ def shutdown_all() -> asyncio.Future[Any] | None:
 def _install_hooks() -> None:
     global _hooks_installed, _previous_sigterm
     _hooks_installed = True
+    # Before the interpreter joins non-daemon threads, not after (where atexit runs): a worker
+    # thread that anyio started from a task group the lifespan owns (an MCP server's sync
+    # tool, a FastAPI sync endpoint) stops only when that task ends, and Python would wait
+    # for it forever at exit.  ``threading._register_atexit`` is what concurrent.futures uses.
+    register = getattr(threading, "_register_atexit", None)
+    if register is not None:
+        with contextlib.suppress(RuntimeError):  # already shutting down
+            register(shutdown_all)
     atexit.register(shutdown_all)
     previous = signal.getsignal(signal.SIGTERM)
     if previous is None:  # installed by C code we could not chain to: leave it alone

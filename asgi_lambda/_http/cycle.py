@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Iterable
 
 from .._deadline import Deadline
@@ -95,10 +96,11 @@ class _Exchange:
             if self.status is not None:
                 raise RuntimeError("ASGI 'http.response.start' sent twice")
             status = message.get("status")
-            if type(status) is not int or not 100 <= status <= 599:
+            if type(status) is not int:
+                status = _status(status)
+            if not 100 <= status <= 599:
                 raise InvalidResponseError(
-                    f"ASGI 'http.response.start' status must be an int from 100 to 599, "
-                    f"not {status!r}"
+                    f"ASGI 'http.response.start' status must be from 100 to 599, not {status!r}"
                 )
             self.headers = _response_headers(message.get("headers", ()))
             self.status = status
@@ -135,20 +137,37 @@ class InvalidResponseError(TypeError):
     """The app sent a response message the ASGI spec does not allow; the client gets a 500."""
 
 
+def _status(status: object) -> int:
+    """A status that is not exactly ``int``: an ``int`` subclass (``HTTPStatus.OK``, any
+    ``IntEnum``) as the plain ``int``, as uvicorn and hypercorn serve it; ``bool`` and the rest
+    refused, as uvicorn refuses them.  Normalised before any JSON or log line sees it (on 3.10
+    ``str(HTTPStatus.OK)`` is ``'HTTPStatus.OK'``)."""
+    if isinstance(status, int) and not isinstance(status, bool):
+        return int(status)
+    raise InvalidResponseError(
+        f"ASGI 'http.response.start' status must be an int from 100 to 599, not {status!r}"
+    )
+
+
 def body_bytes(body: object) -> bytes:
-    """A body that is not exactly ``bytes``: a bytes-like copy, or the ASGI type error."""
-    if not isinstance(body, (bytes, bytearray, memoryview)):
-        raise InvalidResponseError(
-            f"ASGI 'http.response.body' body must be bytes, not {type(body).__name__}"
-        )
-    return bytes(body)
+    """A body that is not exactly ``bytes``: a bytes-like copy, or the ASGI type error.
+
+    A falsy ``None`` or ``""`` is an empty body, as uvicorn takes it (``if not data``)."""
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    if body is None or body == "":
+        return b""
+    raise InvalidResponseError(
+        f"ASGI 'http.response.body' body must be bytes, not {type(body).__name__}"
+    )
 
 
 def _response_headers(headers: Iterable[Iterable[bytes]]) -> RawHeaders:
     """The app's headers as a list of our own: names lower-case, names and values ``bytes``.
 
-    Checked as the ASGI spec types them: byte strings (a ``bytearray`` is copied), no CR or LF
-    (they would let a value start a header of its own: response splitting) and no NUL.
+    Checked as uvicorn checks them: bytes-like (copied) or ASCII text, names HTTP tokens, values
+    without CR or LF (they would let a value start a header of its own: response splitting) or
+    NUL.
     ``bytes(5)`` would have turned an int value into five NUL bytes.  Always a new list (a
     middleware may change it; apps often send a constant one), but the names and values are
     copied only when they need it: most apps already send lower-case bytes, and a ``lower()``
@@ -164,26 +183,40 @@ def _response_headers(headers: Iterable[Iterable[bytes]]) -> RawHeaders:
         if type(value) is not bytes:
             value = _as_bytes(value, "value", name)
         # Three "in" scans of a short value beat one regex search by about 3x.
-        if (
-            b"\n" in value
-            or b"\r" in value
-            or b"\x00" in value
-            or b"\n" in name
-            or b"\r" in name
-            or b"\x00" in name
-            or not name
-        ):
+        if b"\n" in value or b"\r" in value or b"\x00" in value:
             raise InvalidResponseError(
-                f"ASGI response header {name[:64]!r} has an empty name or a CR, LF or NUL "
-                "in its name or value"
+                f"ASGI response header {name[:64]!r} has a CR, LF or NUL in its value"
             )
+        if name not in _GOOD_NAMES:
+            _check_name(name)
         append((name, value))
     return result
 
 
+# A header name is an HTTP token (RFC 9110 5.6.2), as h11 requires: no space, colon, control
+# or non-ASCII byte, not empty.  Names that passed are remembered (a function sends the same
+# few), so the check costs a set lookup per header after the first request.
+_TOKEN = re.compile(rb"[-!#$%&'*+.^_`|~0-9a-z]+").fullmatch
+_GOOD_NAMES: set[bytes] = set()
+_MAX_REMEMBERED = 4096
+
+
+def _check_name(name: bytes) -> None:
+    if _TOKEN(name) is None:
+        raise InvalidResponseError(
+            f"ASGI response header name {name[:64]!r} is not an HTTP token (empty, or with a "
+            "space, colon, control or non-ASCII byte)"
+        )
+    if len(_GOOD_NAMES) < _MAX_REMEMBERED:
+        _GOOD_NAMES.add(name)
+
+
 def _as_bytes(item: object, part: str, name: object) -> bytes:
-    if isinstance(item, bytearray):
+    """Any bytes-like name or value, and ASCII text, as uvicorn's default (h11) sends them."""
+    if isinstance(item, (bytearray, memoryview)):
         return bytes(item)
+    if isinstance(item, str) and item.isascii():
+        return item.encode("ascii")
     raise InvalidResponseError(
         f"ASGI response header {part} must be bytes, not {type(item).__name__} (header {name!r})"
     )

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import enum
+import json
 import logging
 import re
+from http import HTTPStatus
 
 import pytest
 
@@ -306,7 +309,11 @@ def test_a_middleware_changing_the_response_headers_leaves_the_apps_list_alone()
     assert constant == [(b"content-type", b"text/plain")]
 
 
-# Responses checked as the ASGI spec types them
+# Responses checked as uvicorn checks them
+
+
+class _Custom(enum.IntEnum):
+    TEAPOT = 418
 
 
 def _answering(start_message: Message, body: object = b"ok") -> object:
@@ -334,14 +341,20 @@ def _answering(start_message: Message, body: object = b"ok") -> object:
             "CR, LF or NUL",
         ),
         ({"type": "http.response.start", "status": 200, "headers": [(b"x", b"a\x00b")]}, "NUL"),
-        ({"type": "http.response.start", "status": 200, "headers": [(b"x\n", b"v")]}, "CR, LF"),
-        ({"type": "http.response.start", "status": 200, "headers": [(b"", b"v")]}, "empty name"),
+        ({"type": "http.response.start", "status": 200, "headers": [(b"x\n", b"v")]}, "token"),
+        ({"type": "http.response.start", "status": 200, "headers": [(b"", b"v")]}, "token"),
+        ({"type": "http.response.start", "status": 200, "headers": [(b"x y", b"v")]}, "token"),
+        ({"type": "http.response.start", "status": 200, "headers": [(b":status", b"1")]}, "token"),
+        (
+            {"type": "http.response.start", "status": 200, "headers": [("x\u00e9".encode(), b"v")]},
+            "token",
+        ),
         (
             {"type": "http.response.start", "status": 200, "headers": [(b"x", 5)]},
             "value must be bytes",
         ),
         (
-            {"type": "http.response.start", "status": 200, "headers": [("x", b"v")]},
+            {"type": "http.response.start", "status": 200, "headers": [("x\u00e9", b"v")]},
             "name must be bytes",
         ),
     ],
@@ -356,13 +369,55 @@ def test_a_response_start_outside_the_asgi_types_is_a_500_naming_the_field(
     assert named in caplog.text
 
 
-@pytest.mark.parametrize("body", [10, 200 * 2**20, "text", None])
+@pytest.mark.parametrize("body", [10, 200 * 2**20, "text", True])
 def test_a_body_that_is_not_bytes_is_a_500_and_allocates_nothing(
     body: object, caplog: pytest.LogCaptureFixture
 ) -> None:
     response = invoke(_answering({"type": "http.response.start", "status": 200}, body))
     assert (response["statusCode"], response["body"]) == (500, "Internal Server Error")
     assert "body must be bytes" in caplog.text
+
+
+# What uvicorn serves, served the same way (issue 20: the MCP SDK sends HTTPStatus.OK)
+
+
+@pytest.mark.parametrize("status", [HTTPStatus.OK, HTTPStatus.ACCEPTED, _Custom.TEAPOT])
+def test_an_int_subclass_status_is_served_as_the_plain_int(status: int) -> None:
+    response = invoke(_answering({"type": "http.response.start", "status": status}))
+    assert response["statusCode"] == int(status)
+    assert type(response["statusCode"]) is int
+    assert json.dumps(response["statusCode"]) == str(int(status))
+
+
+def test_ascii_text_and_memoryview_header_names_and_values_are_sent_as_bytes() -> None:
+    headers = [("X-Text", "plain"), (memoryview(b"x-view"), memoryview(b"seen"))]
+    response = invoke(
+        _answering({"type": "http.response.start", "status": 200, "headers": headers})
+    )
+    assert (response["headers"]["x-text"], response["headers"]["x-view"]) == ("plain", "seen")
+
+
+@pytest.mark.parametrize("body", [None, ""])
+def test_a_none_or_empty_text_body_is_an_empty_body_as_uvicorn_takes_it(body: object) -> None:
+    response = invoke(_answering({"type": "http.response.start", "status": 204}, body))
+    assert (response["statusCode"], response["body"]) == (204, "")
+
+
+def test_header_pairs_may_be_lists_or_tuples_in_a_list_or_tuple() -> None:
+    headers = ([b"x-a", b"1"], (b"x-b", b"2"))
+    response = invoke(
+        _answering({"type": "http.response.start", "status": 200, "headers": headers})
+    )
+    assert (response["headers"]["x-a"], response["headers"]["x-b"]) == ("1", "2")
+
+
+def test_unknown_keys_in_response_messages_are_ignored() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        text = [(b"content-type", b"text/plain")]
+        await send({"type": "http.response.start", "status": 200, "headers": text, "x": 1})
+        await send({"type": "http.response.body", "body": b"ok", "more_body": False, "y": 2})
+
+    assert invoke(app)["body"] == "ok"
 
 
 def test_bytearray_and_memoryview_bodies_and_bytearray_headers_are_accepted() -> None:

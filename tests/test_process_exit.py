@@ -1,0 +1,53 @@
+"""After any invocation the process exits (issue 20): a script, ``asgi-lambda invoke``, a test.
+
+Python joins non-daemon threads before it runs ``atexit`` hooks; an anyio worker thread started
+from a task group that the app's lifespan owns (the MCP SDK's session manager runs every
+request's handler there) stops only when that group ends, so lifespan shutdown must run first.
+Each case is a fresh process, bounded well past the lifespan shutdown timeout.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXIT_WITHIN = 10.0  # seconds; these exit in well under one, and hung forever before the fix
+HANDLERS = ["lifespan_group", "fastapi_sync", "fastapi_sync_no_lifespan"]
+SCRIPT = """
+import json
+from asgi_lambda._samples import sample_event
+from tests.exit_apps.thread_apps import {name} as handler
+answer = handler(sample_event("http-api-v2", "GET", "/", "", [], b""), None)
+print(json.dumps(answer["statusCode"]))
+"""
+
+
+def run(command: list[str]) -> tuple[subprocess.CompletedProcess[str], float]:
+    started = time.monotonic()
+    try:
+        result = subprocess.run(
+            command, cwd=REPO, capture_output=True, text=True, timeout=EXIT_WITHIN
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{command[-1]!r} did not exit within {EXIT_WITHIN:.0f} s")
+    return result, time.monotonic() - started
+
+
+@pytest.mark.parametrize("name", HANDLERS)
+def test_a_script_that_invoked_the_handler_exits(name: str) -> None:
+    result, _ = run([sys.executable, "-c", SCRIPT.format(name=name)])
+    assert (result.returncode, result.stdout.strip()) == (0, "200"), result.stderr
+
+
+@pytest.mark.parametrize("name", HANDLERS)
+def test_asgi_lambda_invoke_exits_after_printing_the_answer(name: str) -> None:
+    cli = Path(sys.executable).with_name("asgi-lambda")
+    target = f"tests.exit_apps.thread_apps:{name}"
+    result, _ = run([str(cli), "invoke", target, "--event", "http-api-v2"])
+    assert result.returncode == 0, result.stderr
+    assert '"statusCode": 200' in result.stdout
