@@ -22,11 +22,23 @@ from .timing import Settings, Timing, use_clock
 ALL_CASES = ("1", "2", "3", "4", "5", "6")
 
 
-def cold_start_row(runs: int, clock: str) -> Row:
-    results = coldstart.measure(CONTENDERS, runs)
+COLD_START_CASES = (("5a", "bare"), ("5b", "starlette"), ("5c", "fastapi"))
+COLD_START_TITLES = {
+    "bare": "cold start: import + build + 1st answer, bare ASGI app",
+    "starlette": "cold start: import + build + 1st answer, Starlette app",
+    "fastapi": "cold start: import + build + 1st answer, FastAPI app",
+}
+
+
+def cold_start_rows(runs: int, clock: str) -> list[Row]:
+    return [cold_start_row(case, kind, runs, clock) for case, kind in COLD_START_CASES]
+
+
+def cold_start_row(case: str, app_kind: str, runs: int, clock: str) -> Row:
+    results = coldstart.measure(CONTENDERS, runs, app_kind)
     row = Row(
-        "5",
-        "cold start: import + build + 1st FastAPI answer",
+        case,
+        COLD_START_TITLES[app_kind],
         min_vs_mangum=1.0,
         memory_label="peak RSS",
         unit="process",
@@ -100,7 +112,7 @@ def run(
         for case in cases:
             began = time.perf_counter()
             if case == "5":
-                rows.append(cold_start_row(cold_runs, clock))
+                rows.extend(cold_start_rows(cold_runs, clock))
             else:
                 rows.extend(IN_PROCESS[case](settings))
             if progress:

@@ -71,6 +71,25 @@ def big_json_body(size: int = BIG_SIZE) -> bytes:
     return ("[" + ",".join(records) + "]").encode()
 
 
+def starlette_app() -> Any:
+    """Starlette without pydantic: one JSON route, the cold start of a plain Starlette function."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def update_item(request: Request) -> JSONResponse:
+        item = await request.json()
+        return JSONResponse({"id": int(request.path_params["item_id"]), **item})
+
+    return Starlette(routes=[Route("/items/{item_id}", update_item, methods=["POST"])])
+
+
+def bare_app() -> Any:
+    """A bare ASGI app, as the asgi-examples seeds write one: the adapter's cold start alone."""
+    return trivial_app
+
+
 def fastapi_app() -> Any:
     """FastAPI: an async route with a path parameter and a pydantic body, and a lifespan that
     sets state the route reads (so a contender that skips startup answers 500, not 200)."""
@@ -100,3 +119,6 @@ def fastapi_app() -> Any:
         }
 
     return app
+
+
+COLD_START_APPS = {"bare": bare_app, "starlette": starlette_app, "fastapi": fastapi_app}

@@ -1,4 +1,4 @@
-"""SPEC section 9: a plain HTTP cold start never pays for boto3 or Powertools."""
+"""SPEC section 9: a plain HTTP cold start never pays for pydantic, boto3, Powertools or brotli."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 import asgi_lambda
 
-HEAVY = ("boto3", "botocore", "aws_lambda_powertools", "aws_xray_sdk")
+HEAVY = ("pydantic", "boto3", "botocore", "aws_lambda_powertools", "aws_xray_sdk", "brotli")
 
 
 def test_import_and_first_http_invocation_leave_heavy_packages_unimported() -> None:
@@ -21,9 +21,11 @@ async def app(scope, receive, send):
         await send({{"type": "lifespan.startup.complete"}})
         await receive()
         return
-    await send({{"type": "http.response.start", "status": 200, "headers": []}})
-    await send({{"type": "http.response.body", "body": b"ok"}})
+    headers = [(b"content-type", b"application/json")]
+    await send({{"type": "http.response.start", "status": 200, "headers": headers}})
+    await send({{"type": "http.response.body", "body": b'{{"ok": true}}' * 100}})
 event = json.load(open("tests/events/pt-apiGatewayProxyV2Event.json"))
+event["headers"]["accept-encoding"] = "gzip"  # compressed, but brotli not asked for
 status = asgi_handler(app)(event, None)["statusCode"]
 print(json.dumps({{"status": status, "loaded": [m for m in {HEAVY!r} if m in sys.modules]}}))
 """
@@ -32,6 +34,22 @@ print(json.dumps({{"status": status, "loaded": [m for m in {HEAVY!r} if m in sys
     )
     report = json.loads(result.stdout)
     assert report == {"status": 200, "loaded": []}
+
+
+def test_an_event_that_needs_the_model_imports_pydantic_then() -> None:
+    code = """
+import json, sys
+from asgi_lambda import asgi_handler
+async def app(scope, receive, send): pass
+event = json.load(open("tests/events/pt-apiGatewayProxyV2Event.json"))
+event["isBase64Encoded"] = "yes"  # not JSON's bool: only the model can say what is wrong
+answer = asgi_handler(app, lifespan="off")(event, None)
+print(json.dumps([answer["statusCode"], "pydantic" in sys.modules]))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert json.loads(result.stdout) == [400, True]
 
 
 def test_public_api_is_exactly_the_documented_names() -> None:

@@ -8,9 +8,8 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlencode
-
-from pydantic import ValidationError
 
 from .._errors import BadRequestError
 from .._http.request import Request
@@ -18,6 +17,9 @@ from .._http.response import Response
 from .._logtext import printable
 from .._types import LambdaContext, LambdaEvent, LambdaResponse, RawHeaders
 from ..middlewares.binary import needs_base64
+
+if TYPE_CHECKING:  # pydantic is imported when an event first needs a model, not before
+    from pydantic import ValidationError
 
 logger = logging.getLogger("asgi_lambda")
 

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, ValidationError
-
 from .._http.request import Request
 from .._http.response import Response
 from .._types import LambdaContext, LambdaEvent, LambdaResponse
@@ -24,35 +20,6 @@ from ._detect import DESCRIPTIONS
 from ._detect import http_api_v2 as matches
 
 LABEL = "HTTP API payload 2.0 / Function URL"
-
-
-class _Http(BaseModel):
-    model_config = ConfigDict(extra="ignore", defer_build=True)
-    method: str
-    protocol: str | None = None
-    sourceIp: str | None = None
-
-
-class _RequestContext(BaseModel):
-    model_config = ConfigDict(extra="ignore", defer_build=True)
-    http: _Http
-    domainName: str | None = None
-    stage: str | None = None
-
-
-class HttpApiV2Event(BaseModel):
-    """The fields asgi-lambda reads; the rest of the event stays reachable as
-    ``scope['aws.event']``."""
-
-    model_config = ConfigDict(extra="ignore", defer_build=True)
-    version: Literal["2.0"]
-    rawPath: str = "/"
-    rawQueryString: str | None = ""
-    cookies: list[str] | None = None
-    headers: dict[str, str] | None = None
-    body: str | None = None
-    isBase64Encoded: bool = False
-    requestContext: _RequestContext
 
 
 # What parse reads: method, rawPath, rawQueryString, headers, cookies, body, isBase64Encoded,
@@ -97,7 +64,15 @@ def parse(event: LambdaEvent, context: LambdaContext) -> Request:
 
 
 def _validated_fields(event: LambdaEvent) -> _Fields:
-    """The fields through ``HttpApiV2Event``: the contract, and the source of every 400 reason."""
+    """The fields through ``HttpApiV2Event``: the contract, and the source of every 400 reason.
+
+    The model (and pydantic) is imported here, by the first event that is not of the plain
+    shape: events from AWS never are, so a function behind an HTTP API never loads pydantic.
+    """
+    from pydantic import ValidationError
+
+    from ._http_api_v2_model import HttpApiV2Event
+
     try:
         model = HttpApiV2Event.model_validate(event)
     except ValidationError as exc:

@@ -133,11 +133,14 @@ class Compression:
 
 
 def available_encoders() -> dict[str, Encoder]:
-    """``{coding: compress}``, best first; brotli only if ``brotli`` (or brotlicffi) imports."""
+    """``{coding: compress}``, best first; brotli only if ``brotli`` (or brotlicffi) is installed.
+
+    Found without importing it: brotli is imported by the first response it compresses, not at
+    cold start (about 2 ms and 1 MiB that a function whose clients never ask for br never pays).
+    """
     encoders: dict[str, Encoder] = {}
-    brotli = _load_brotli()
-    if brotli is not None:
-        encoders["br"] = functools.partial(brotli.compress, quality=BROTLI_QUALITY)
+    if _brotli_name() is not None:
+        encoders["br"] = _brotli
     encoders["gzip"] = _gzip
     return encoders
 
@@ -224,11 +227,22 @@ def _gzip(body: bytes) -> bytes:
     return compressor.compress(body) + compressor.flush()
 
 
-def _load_brotli() -> Any:
-    """The brotli module (the ``brotli`` extra, or brotlicffi's drop-in), imported once; or None."""
+@functools.lru_cache(maxsize=1)
+def _brotli_name() -> str | None:
+    """The installed brotli module's name (the ``brotli`` extra, or brotlicffi's drop-in)."""
+    from importlib.util import find_spec
+
     for name in ("brotli", "brotlicffi"):
-        try:
-            return importlib.import_module(name)
-        except ImportError:
-            continue
+        if find_spec(name) is not None:
+            return name
     return None
+
+
+@functools.lru_cache(maxsize=1)
+def _brotli_compress() -> Callable[[bytes], bytes]:
+    module: Any = importlib.import_module(_brotli_name() or "brotli")
+    return functools.partial(module.compress, quality=BROTLI_QUALITY)
+
+
+def _brotli(body: bytes) -> bytes:
+    return _brotli_compress()(body)

@@ -111,14 +111,14 @@ def test_brotli_body_round_trips() -> None:
 
 
 def test_without_brotli_installed_gzip_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(compression, "_load_brotli", lambda: None)
+    monkeypatch.setattr(compression, "_brotli_name", lambda: None)
     assert compress(json_response(), accept="br, gzip").header("content-encoding") == "gzip"
 
 
 def test_without_brotli_installed_a_br_only_client_gets_identity(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(compression, "_load_brotli", lambda: None)
+    monkeypatch.setattr(compression, "_brotli_name", lambda: None)
     assert compress(json_response(), accept="br").body == JSON
 
 
