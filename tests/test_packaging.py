@@ -26,6 +26,7 @@ EXAMPLES = {
     "django_project": "mysite.asgi",
     "websocket_app": "app",
     "events_app": "app",
+    "mcp_server": "app",
 }
 
 

@@ -15,10 +15,10 @@ import pytest
 
 from asgi_lambda import asgi_handler
 from asgi_lambda._loop import get_loop
+from asgi_lambda._target import Target, classify
 from asgi_lambda.runtime._address import parse_address
 from asgi_lambda.runtime._connection import AsyncConnection, BlockingConnection
 from asgi_lambda.runtime._runtime import Runtime
-from asgi_lambda._target import Target, classify
 from tests.conftest import load_event
 
 from . import streaming_app
