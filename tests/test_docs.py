@@ -64,6 +64,22 @@ def test_the_site_builds_with_no_warning(tmp_path: Path) -> None:
     assert (tmp_path / "reference" / "index.html").read_text().count("asgi_handler") > 3
 
 
+def test_the_sites_home_page_is_the_readme_with_site_links(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from mkdocs_hooks import readme_as_home_page
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    home = readme_as_home_page()
+    readme = (ROOT / "README.md").read_text()
+    headings = [line for line in readme.splitlines() if line.startswith("## ")]
+    assert headings and all(heading in home for heading in headings)
+    assert "MCP servers" in home and "](mcp.md)" in home
+    assert "](docs/" not in home  # every docs link is the site's own page
+    assert "(changelog.md)" in home
+    assert (DOCS / "index.md").read_text().count("\n") == 1  # a placeholder, nothing to drift
+
+
 async def _health(request: Any) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
