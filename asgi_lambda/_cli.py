@@ -189,7 +189,11 @@ def parser() -> argparse.ArgumentParser:
     )
     local.add_argument("--host", default="127.0.0.1")
     local.add_argument("--port", type=int, default=8000)
-    local.add_argument("--stage", default="dev", help="the REST stage served at /STAGE/ (dev)")
+    local.add_argument(
+        "--stage",
+        default=None,
+        help="the stage: REST's, served at /STAGE/ (dev); an HTTP API's ($default)",
+    )
     local.add_argument("--websocket", action="store_true", help="also a WebSocket API at /")
     local.add_argument("--reload", action="store_true", help="restart on code changes")
     local.add_argument("--timeout", type=float, default=30.0, help="the function timeout (30)")

@@ -68,11 +68,28 @@ def http_api_v2(
             "requestId": "cli-request-id",
             "routeKey": "$default",
             "stage": "$default",
+            "time": "14/Nov/2023:22:13:20 +0000",
             "timeEpoch": 1700000000000,
         },
         "body": text,
         "isBase64Encoded": is_b64,
     }
+
+
+# What a REST event's identity holds for an unauthenticated caller: present, and null.
+_IDENTITY_NULLS = (
+    "accessKey",
+    "accountId",
+    "caller",
+    "clientCert",
+    "cognitoAuthenticationProvider",
+    "cognitoAuthenticationType",
+    "cognitoIdentityId",
+    "cognitoIdentityPoolId",
+    "principalOrgId",
+    "user",
+    "userArn",
+)
 
 
 def api_gateway_v1(
@@ -96,10 +113,19 @@ def api_gateway_v1(
             "apiId": "abc123",
             "domainName": HOST,
             "httpMethod": method,
-            "identity": {"sourceIp": "203.0.113.10", "userAgent": "asgi-lambda-cli"},
+            "domainPrefix": "abc123",
+            "extendedRequestId": "cli-extended-id",
+            "identity": {
+                **dict.fromkeys(_IDENTITY_NULLS),
+                "sourceIp": "203.0.113.10",
+                "userAgent": "asgi-lambda-cli",
+            },
             "path": f"/prod{path}",
             "protocol": "HTTP/1.1",
             "requestId": "cli-request-id",
+            "requestTime": "14/Nov/2023:22:13:20 +0000",
+            "requestTimeEpoch": 1700000000000,
+            "resourceId": "proxy0",
             "resourcePath": "/{proxy+}",
             "stage": "prod",
         },
@@ -338,9 +364,27 @@ def _non_http(kind: str) -> Callable[..., LambdaEvent]:
     return build
 
 
+URL_ID = "abcdefghijklmnopqrstuvwxyz012345"
+FUNCTION_URL_HOST = f"{URL_ID}.lambda-url.{REGION}.on.aws"
+
+
+def function_url(
+    method: str, path: str, query: str, headers: Sequence[Header], body: bytes
+) -> LambdaEvent:
+    """Payload 2.0 as a Function URL sends it: its own host and ids (the runtime tells a Function
+    URL, which may stream, from an HTTP API by the ``lambda-url`` host), ``accountId``
+    ``anonymous`` for an AuthType NONE URL, no stage variables."""
+    event = http_api_v2(method, path, query, headers, body)
+    context = event["requestContext"]
+    context.update(
+        accountId="anonymous", apiId=URL_ID, domainName=FUNCTION_URL_HOST, domainPrefix=URL_ID
+    )
+    return event
+
+
 SAMPLES: dict[str, Callable[[str, str, str, Sequence[Header], bytes], LambdaEvent]] = {
     "http-api-v2": http_api_v2,
-    "function-url": http_api_v2,
+    "function-url": function_url,
     "rest": api_gateway_v1,
     "http-api-v1": api_gateway_v1,
     "alb": alb,
@@ -374,6 +418,8 @@ def sample_event(
     if source == "http-api-v1":
         event = build(method.upper(), path, query, headers, body)
         event["version"] = "1.0"
+        event["requestContext"]["stage"] = "$default"  # an HTTP API's default stage
+        event["requestContext"]["path"] = path
         return event
     return build(method.upper(), path, query, list(headers), body)
 

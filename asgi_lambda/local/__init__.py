@@ -26,7 +26,7 @@ def serve(
     source: str = "http-api-v2",
     host: str = "127.0.0.1",
     port: int = 8000,
-    stage: str = "dev",
+    stage: str | None = None,
     websocket: bool = False,
     reload: bool = False,
     timeout: float = 30.0,
@@ -45,7 +45,7 @@ def serve(
         ) from None
     settings = Settings(
         source=source,
-        stage=stage,
+        stage=stage or ("dev" if source == "rest" else "$default"),  # HTTP APIs: $default
         timeout=timeout,
         binary_media_types=binary_media_types,
         websocket=websocket,

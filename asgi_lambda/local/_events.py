@@ -39,6 +39,8 @@ def http_event(
         context["http"]["sourceIp"] = client_ip
         context["http"]["userAgent"] = _header(headers, "user-agent")
         context["domainPrefix"] = host.split(".", 1)[0]
+        if source == "http-api-v2":
+            context["stage"] = stage
     elif source in ("rest", "http-api-v1"):
         context.update(requestId=request_id, domainName=host, requestTimeEpoch=now_ms)
         context.update(requestTime=clock, stage=stage)

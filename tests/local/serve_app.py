@@ -31,6 +31,7 @@ async def echo(request: Request) -> Response:
             "host": request.headers.get("host"),
             "client": request.client.host if request.client else None,
             "source_event_keys": sorted(request.scope["aws.event"]),
+            "stage": request.scope["aws.event"].get("requestContext", {}).get("stage"),
         }
     )
 

@@ -6,14 +6,16 @@ import base64
 import json
 import os
 import shutil
+import socket
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
-from .conftest import Server
+from .conftest import REPO, Server
 from .serve_app import PNG
 
 APP = "tests.local.serve_app:handler"
@@ -262,3 +264,44 @@ def test_sigterm_runs_the_handlers_lifespan_shutdown(
     os.killpg(server.process.pid, signal.SIGTERM)
     server.process.wait(10)
     assert marker.read_text() == "shut down"
+
+
+@pytest.mark.parametrize(("source", "stage"), [("http-api-v1", "$default"), ("rest", "dev")])
+def test_the_stage_in_the_event_is_the_sources_default(
+    serve: Callable[..., Server], source: str, stage: str
+) -> None:
+    server = serve("tests.local.serve_app:handler", "--source", source)
+    prefix = "/dev" if source == "rest" else ""
+    assert httpx.get(f"{server.url}{prefix}/echo", timeout=10).json()["stage"] == stage
+
+
+def test_a_bad_target_fails_before_any_banner(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "asgi_lambda._cli", "serve", "nowhere.handler", "--port", "1"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().endswith(
+        "asgi-lambda: Unable to import module 'nowhere': No module named 'nowhere'"
+    )
+    assert "asgi-lambda serve:" not in result.stdout + result.stderr  # no "serving at" banner
+
+
+def test_a_busy_port_fails_before_any_banner() -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "asgi_lambda._cli", "serve", APP, "--port", str(port)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert result.returncode != 0
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "behind a local" not in result.stdout + result.stderr
