@@ -30,6 +30,16 @@ HOST = "abc123.execute-api.us-east-1.amazonaws.com"
 _lambda = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambda")
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _lifespan_shutdown() -> Any:
+    """The example's lifespan (the SDK's session manager) ends with the module, on its thread,
+    while pytest still captures the log lines it writes."""
+    yield
+    from asgi_lambda._lifespan import shutdown_all
+
+    _lambda.submit(shutdown_all).result(timeout=10)
+
+
 def gateway(source: str) -> Any:
     """An httpx2 transport that plays API Gateway of ``source`` in front of the handler."""
 

@@ -123,7 +123,7 @@ def test_the_context_carries_what_awslambdaric_gives(api: FakeRuntimeAPI) -> Non
         Lambda_Runtime_Client_Context=client,
         Lambda_Runtime_Aws_Tenant_Id="tenant-7",
     )
-    serve(api, Target(None, handler, "h"), 1)
+    serve(api, Target(handler, None, handler, "h"), 1)
     assert api.wait(request_id).json() == "ok"
     context = seen[0]
     assert context.aws_request_id == request_id
@@ -160,7 +160,7 @@ def test_a_handler_exception_is_posted_as_awslambdaric_shapes_it(api: FakeRuntim
 
 def test_an_unserializable_result_is_a_marshal_error(api: FakeRuntimeAPI) -> None:
     request_id = api.queue({})
-    serve(api, Target(None, lambda event, context: {1, 2}, "h"), 1)
+    serve(api, classify(lambda event, context: {1, 2}, "h"), 1)
     payload = api.wait(request_id).json()
     assert payload["errorType"] == "Runtime.MarshalError"
     assert payload["errorMessage"].startswith("Unable to marshal response:")
@@ -565,7 +565,11 @@ def test_logs_go_to_lambdas_telemetry_fd_as_frames_when_given_one(api: FakeRunti
             message += os.read(read_end, length - len(message))
     finally:
         process.terminate()
-        stdout, _ = process.communicate(timeout=10)
+        try:
+            stdout, _ = process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:  # SIGTERM's handling is not what this test is about
+            process.kill()
+            stdout, _ = process.communicate(timeout=10)
         os.close(read_end)
     assert frame_type == 0xA55A0017  # a text frame at ERROR level
     text = message.decode()
