@@ -288,8 +288,9 @@ def _install_hooks() -> None:
     # thread that anyio started from a task group the lifespan owns (an MCP server's sync
     # tool, a FastAPI sync endpoint) stops only when that task ends, and Python would wait
     # for it forever at exit.  ``threading._register_atexit`` is what concurrent.futures uses.
+    # Not under asgi-lambda's runtime, which runs the shutdown itself on SIGTERM.
     register = getattr(threading, "_register_atexit", None)
-    if register is not None:
+    if register is not None and "asgi_lambda.runtime._main" not in sys.modules:
         with contextlib.suppress(RuntimeError):  # already shutting down
             register(shutdown_all)
     atexit.register(shutdown_all)
