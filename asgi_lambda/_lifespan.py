@@ -290,7 +290,7 @@ def _install_hooks() -> None:
     # for it forever at exit.  ``threading._register_atexit`` is what concurrent.futures uses.
     # Not under asgi-lambda's runtime, which runs the shutdown itself on SIGTERM.
     register = getattr(threading, "_register_atexit", None)
-    if register is not None and "asgi_lambda.runtime._main" not in sys.modules:
+    if register is not None:
         with contextlib.suppress(RuntimeError):  # already shutting down
             register(shutdown_all)
     atexit.register(shutdown_all)

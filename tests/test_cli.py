@@ -243,3 +243,42 @@ def test_a_mangum_handler_is_recognised_and_named() -> None:
     result = cli("invoke", "tests.cli_targets.mangum_app:handler", "--event", "rest")
     assert result.returncode == 2
     assert "tests.cli_targets.mangum_app:handler is a Mangum handler" in result.stderr
+
+
+# One loader, honest errors (issue 23)
+
+
+def test_lambdas_own_handler_syntax_module_dot_attr_is_invoked() -> None:
+    dotted = answer("invoke", "examples.app.handler", "--event", "http-api-v2", "--path", "/hello")
+    colon = answer("invoke", "examples.app:handler", "--event", "http-api-v2", "--path", "/hello")
+    assert dotted["statusCode"] == colon["statusCode"] == 200
+    assert dotted["body"] == colon["body"]
+
+
+def test_an_unknown_event_is_reported_with_one_asgi_lambda_prefix() -> None:
+    result = cli("invoke", "examples.app:handler", "--event", "-", stdin='{"x": 1}')
+    assert result.returncode == 2
+    assert result.stderr.startswith("asgi-lambda cannot handle an event with keys: x.")
+    assert "asgi-lambda: asgi-lambda" not in result.stderr
+
+
+def test_a_rest_event_without_http_method_is_named_as_such() -> None:
+    event = '{"resource": "/", "path": "/", "requestContext": {"identity": {}}}'
+    result = cli("invoke", "examples.app:handler", "--event", "-", stdin=event)
+    assert result.stderr.strip().endswith(
+        "it looks like an API Gateway REST / HTTP API payload 1.0 event without httpMethod"
+    )
+
+
+def test_a_missing_event_file_is_no_such_file() -> None:
+    result = cli("invoke", "examples.app:handler", "--event", "events/missing.json")
+    assert result.stderr == "asgi-lambda: --event: no such file: events/missing.json\n"
+
+
+def test_manguns_custom_handlers_option_is_named_as_manguns_with_its_replacement() -> None:
+    result = cli(
+        "invoke", "examples.app:app", "--event", "http-api-v2", "--option", "custom_handlers=[]"
+    )
+    assert "'custom_handlers' is Mangum's option, not asgi-lambda's" in result.stderr
+    assert "event_routes" in result.stderr
+    assert "did you mean" not in result.stderr

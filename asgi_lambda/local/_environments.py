@@ -30,6 +30,7 @@ Reply = tuple[str, Any]
 FINAL = frozenset({"result", "failed", "end", "stopped"})  # the last reply of an exchange
 INIT_TIMEOUT = 30.0  # seconds an environment may take to import the handler (Lambda: 10)
 SHUTDOWN_TIMEOUT = 5.0  # seconds for the handler's lifespan shutdown at exit
+GRACE = 1.0  # past the timeout an invocation has timed out (the handler's own 504 comes first)
 
 
 class InvocationFailed(Exception):
@@ -43,8 +44,11 @@ class Busy(Exception):
 class Environment:
     """One execution environment: a process, the pipe to it, and its replies as they come."""
 
-    def __init__(self, number: int, process: BaseProcess, pipe: Connection) -> None:
+    def __init__(
+        self, number: int, process: BaseProcess, pipe: Connection, timeout: float
+    ) -> None:
         self.number = number
+        self.timeout = timeout  # the function's timeout, as --timeout sets it
         self.process = process
         self.pipe = pipe
         self.replies: asyncio.Queue[Reply] = asyncio.Queue()
@@ -64,20 +68,25 @@ class Environment:
         with suppress(OSError, ValueError):
             asyncio.get_running_loop().remove_reader(self.pipe.fileno())
 
-    async def reply(self, limit: float) -> Reply:
-        """The next reply; a wait past ``limit`` means the handler is stuck: it timed out."""
+    async def reply(self, limit: float | None = None) -> Reply:
+        """The next reply.  By default the wait is the function's timeout (and a grace): a
+        handler silent for longer is stuck, and the invocation timed out, as Lambda says."""
         try:
-            reply = await asyncio.wait_for(self.replies.get(), limit)
+            reply = await asyncio.wait_for(self.replies.get(), limit or self.timeout + GRACE)
         except asyncio.TimeoutError:
-            raise TimeoutError(f"Task timed out after {limit:.2f} seconds (--timeout)") from None
+            if limit is not None:
+                raise TimeoutError(f"environment {self.number}: silent for {limit:.0f} s") from None
+            raise TimeoutError(
+                f"Task timed out after {self.timeout:.2f} seconds (--timeout)"
+            ) from None
         if reply[0] in FINAL:
             self.busy = False
         return reply
 
-    def invoke(self, event: Any, timeout: float) -> None:
+    def invoke(self, event: Any) -> None:
         """Send one invocation; its replies are then read with ``reply``."""
         self.busy = True
-        self.pipe.send(("invoke", (event, timeout)))
+        self.pipe.send(("invoke", (event, self.timeout)))
 
     def kill(self) -> None:
         self._stop_reading()
@@ -101,9 +110,10 @@ class Environments:
         self.target = target
         self.source = source
         self.limit = limit
-        self.timeout = timeout
+        self.timeout = timeout  # the function's
         self.idle: list[Environment] = []
-        self.count = 0
+        self.running: set[Environment] = set()  # every live one, idle or busy
+        self.starting = 0  # being started: they count against the limit too
         self.started = 0
         self.freed = asyncio.Condition()
 
@@ -121,7 +131,7 @@ class Environments:
         )
         process.start()
         child.close()
-        environment = Environment(number, process, pipe)
+        environment = Environment(number, process, pipe, self.timeout)
         try:
             kind, value = await environment.reply(INIT_TIMEOUT)
         except TimeoutError:
@@ -131,6 +141,10 @@ class Environments:
             environment.kill()
             raise InvocationFailed(str(value))
         return environment
+
+    def _retire(self, environment: Environment) -> None:
+        environment.kill()
+        self.running.discard(environment)
 
     @asynccontextmanager
     async def lease(self) -> AsyncIterator[Environment]:
@@ -144,16 +158,14 @@ class Environments:
                 if not environment.busy and environment.process.is_alive():
                     self.idle.append(environment)
                 else:
-                    environment.kill()
-                    self.count -= 1
+                    self._retire(environment)
                 self.freed.notify()
 
     async def _acquire(self) -> Environment:
         async with self.freed:
             try:
                 await asyncio.wait_for(
-                    self.freed.wait_for(lambda: bool(self.idle) or self.count < self.limit),
-                    self.timeout,
+                    self.freed.wait_for(lambda: bool(self.idle) or self._room()), self.timeout
                 )
             except asyncio.TimeoutError:
                 raise Busy(
@@ -162,32 +174,40 @@ class Environments:
                 ) from None
             if self.idle:
                 return self.idle.pop()
-            self.count += 1
+            self.starting += 1
+        return await self._start_counted()
+
+    def _room(self) -> bool:
+        return len(self.running) + self.starting < self.limit
+
+    async def _start_counted(self) -> Environment:
+        """``start()``, counted against the limit while it starts (``self.starting``)."""
         try:
-            return await self.start()
-        except BaseException:
+            environment = await self.start()
+            self.running.add(environment)
+            return environment
+        finally:
             async with self.freed:
-                self.count -= 1
+                self.starting -= 1
                 self.freed.notify()
-            raise
 
     async def warm(self) -> None:
         """Start the first environment before the first request (sam's EAGER warm containers)."""
         async with self.freed:
-            self.count += 1
-        try:
-            environment = await self.start()
-        except BaseException:
-            async with self.freed:
-                self.count -= 1
-            raise
+            self.starting += 1
+        environment = await self._start_counted()
         async with self.freed:
             self.idle.append(environment)
             self.freed.notify()
 
     async def close(self) -> None:
-        environments, self.idle = self.idle, []
-        await asyncio.gather(*(environment.stop() for environment in environments))
+        """Each idle environment's lifespan shutdown and exit; busy ones (a stream still open at
+        Ctrl-C) are killed, as Lambda ends environments at shutdown."""
+        idle, self.idle = self.idle, []
+        for environment in self.running - set(idle):
+            self._retire(environment)
+        await asyncio.gather(*(environment.stop() for environment in idle))
+        self.running.clear()
 
 
 def environment_main(pipe: Connection, target: str, source: str) -> None:

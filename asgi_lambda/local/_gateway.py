@@ -28,7 +28,6 @@ from ._streaming import relay
 
 logger = logging.getLogger("asgi_lambda.local")
 API_GATEWAY_LIMIT = 29.0  # seconds API Gateway waits for an HTTP integration
-GRACE = 1.0  # past --timeout, the invocation counts as timed out (the handler's own 504 is first)
 
 
 @dataclass
@@ -58,8 +57,9 @@ class LocalGateway:
 
     def __init__(self, target: str, settings: Settings) -> None:
         self.settings = settings
-        self.environments: Environments | None = None
-        self.target = target
+        self.environments = Environments(
+            target, settings.source, settings.concurrency, settings.timeout
+        )
         self.connections: dict[str, _Connection] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -76,38 +76,19 @@ class LocalGateway:
         else:
             await self._http(scope, receive, send)
 
-    def _pool(self) -> Environments:
-        if self.environments is None:  # made on the server's loop, at startup or first use
-            settings = self.settings
-            self.environments = Environments(
-                self.target, settings.source, settings.concurrency, settings.timeout + GRACE
-            )
-        return self.environments
-
     async def invoke(self, event: Any, send: Send | None = None) -> tuple[int, Any, int]:
         """One invocation in a free environment: ``(streamed status or 0, result, env)``.
 
         With ``send`` (an HTTP request), a streamed answer goes straight to the client.
         """
-        limit = self.settings.timeout + GRACE
-        async with self._pool().lease() as environment:
-            environment.invoke(event, self.settings.timeout)
-
-            async def next_item() -> Any:
-                try:
-                    return await environment.reply(limit)
-                except TimeoutError:
-                    timeout = self.settings.timeout
-                    raise TimeoutError(
-                        f"Task timed out after {timeout:.2f} seconds (--timeout)"
-                    ) from None
-
+        async with self.environments.lease() as environment:
+            environment.invoke(event)
             if send is None:
-                kind, value = await next_item()
+                kind, value = await environment.reply()
                 if kind == "failed":
                     raise InvocationFailed(value)
                 return 0, value, environment.number
-            status, result = await relay(next_item, send)
+            status, result = await relay(environment.reply, send)
             return status, result, environment.number
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
@@ -117,13 +98,13 @@ class LocalGateway:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 try:
-                    await self._pool().warm()
+                    await self.environments.warm()
                 except InvocationFailed as exc:
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                await self._pool().close()
+                await self.environments.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

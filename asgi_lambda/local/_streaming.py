@@ -16,6 +16,7 @@ from typing import Any
 from .._handler import Adapter
 from .._loop import get_loop
 from .._types import Send
+from ._environments import InvocationFailed
 
 logger = logging.getLogger("asgi_lambda.local")
 
@@ -74,8 +75,6 @@ async def relay(next_item: Callable[[], Awaitable[Reply]], send: Send) -> tuple[
     ``TimeoutError``): the adapter's deadline ends a stream before that, so a longer wait means
     a handler stuck outside it.
     """
-    from ._environments import InvocationFailed
-
     kind, value = await next_item()
     if kind == "failed":
         raise InvocationFailed(value)

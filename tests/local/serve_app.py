@@ -19,6 +19,14 @@ from asgi_lambda import asgi_handler
 PNG = bytes(range(256)) * 4
 
 
+async def sleep(request: Request) -> Response:
+    """Blocks its environment (a blocking call the deadline cannot cancel) for ``seconds``."""
+    import time
+
+    time.sleep(float(request.query_params["seconds"]))
+    return JSONResponse({"slept": True})
+
+
 async def echo(request: Request) -> Response:
     return JSONResponse(
         {
@@ -102,6 +110,7 @@ app = Starlette(
         Route("/redirect", redirect),
         Route("/empty", empty),
         Route("/boom", boom),
+        Route("/sleep", sleep),
         WebSocketRoute("/", chat),
     ]
 )

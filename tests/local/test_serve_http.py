@@ -239,6 +239,44 @@ def test_a_handler_past_its_timeout_is_a_502_as_a_timed_out_function(
     assert "Task timed out after 1.00 seconds" in server.log
 
 
+def test_a_timed_out_environment_is_replaced_by_a_fresh_one(
+    serve: Callable[..., Server],
+) -> None:
+    server = serve(APP, "--timeout", "1")
+    assert httpx.get(f"{server.url}/sleep?seconds=3", timeout=30).status_code == 502
+    assert httpx.get(f"{server.url}/echo", timeout=30).status_code == 200
+    lines = [line for line in server.log.splitlines() if line.startswith('"GET')]
+    assert "env" not in lines[0]  # the timed-out one: its environment was killed
+    assert lines[1].split(" 200 ")[1].split()[2:4] == ["env", "2"]
+
+
+def test_requests_past_concurrency_wait_then_answer_429_as_a_throttled_function(
+    serve: Callable[..., Server],
+) -> None:
+    import threading
+    import time
+
+    server = serve(APP, "--timeout", "1", "--concurrency", "1")
+    slow = threading.Thread(
+        target=httpx.get, args=(f"{server.url}/sleep?seconds=0.9",), kwargs={"timeout": 30}
+    )
+    slow.start()
+    time.sleep(0.3)  # the only environment is busy for another 0.6 s: the next request waits
+    assert httpx.get(f"{server.url}/echo", timeout=30).status_code == 200
+    slow = threading.Thread(
+        target=httpx.get, args=(f"{server.url}/sleep?seconds=3",), kwargs={"timeout": 30}
+    )
+    slow.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    throttled = httpx.get(f"{server.url}/echo", timeout=30)
+    slow.join(10)
+    assert throttled.status_code == 429
+    assert throttled.json() == {"message": "Rate Exceeded."}
+    assert 0.9 < time.monotonic() - started < 2.5
+    assert "stayed busy" in server.log
+
+
 def test_a_plain_handler_is_called_whatever_its_parameters_are_named(
     serve: Callable[..., Server],
 ) -> None:

@@ -26,6 +26,19 @@ def ws_url(server: Server, query: str = "") -> str:
     return f"ws://127.0.0.1:{server.port}/" + (f"?{query}" if query else "")
 
 
+def logged_routes(server: Server, expected: int = 3) -> list[str]:
+    """The routes of the WebSocket access-log lines, once ``expected`` are there (5 s at most:
+    ``$disconnect`` runs after the client has gone)."""
+    import time
+
+    deadline = time.monotonic() + 5
+    while True:
+        lines = [line for line in server.log.splitlines() if " websocket env " in line]
+        if len(lines) >= expected or time.monotonic() > deadline:
+            return [line.split('"')[1].split()[0] for line in lines]
+        time.sleep(0.05)
+
+
 def run(coroutine: Any) -> Any:
     return asyncio.run(asyncio.wait_for(coroutine, 20))
 
@@ -45,6 +58,8 @@ def test_a_connection_with_a_query_and_subprotocol_is_accepted_and_echoes(
             return socket.subprotocol, str(await socket.recv())
 
     assert run(talk()) == ("chat.v1", "delivered to 0")
+    assert logged_routes(server) == ["$connect", "$default", "$disconnect"]  # each, logged
+    assert "Deprecat" not in server.log  # uvicorn's websockets-sansio, not its deprecated one
 
 
 def test_a_refused_connection_is_a_403(serve: Callable[..., Server]) -> None:
