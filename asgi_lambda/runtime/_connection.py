@@ -15,6 +15,9 @@ socket methods, for ``AWS_LAMBDA_MAX_CONCURRENCY`` slots that wait side by side.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import select
 import socket
 from dataclasses import dataclass
 
@@ -38,16 +41,28 @@ class Reply:
 class _Connection:
     """Request building and reply parsing; the subclasses move the bytes."""
 
-    def __init__(self, address: RuntimeAddress) -> None:
+    def __init__(self, address: RuntimeAddress, timeout: float | None = None) -> None:
         self.address = address
+        self.timeout = timeout  # a bound on every socket call; None: wait (as for /next)
+        self.interrupted = False
         self._host = f"Host: {address.host_header}\r\n".encode("latin-1")
         self._sock: socket.socket | None = None
         self._buffer = b""
 
     def _connect(self) -> socket.socket:
-        sock = socket.create_connection((self.address.host, self.address.port))
+        address = (self.address.host, self.address.port)
+        sock = socket.create_connection(address, timeout=self.timeout)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return sock
+
+    def interrupt(self) -> None:
+        """Wake a wait for ``/next`` (safe in a signal handler): the socket is shut down, so
+        the wait sees the connection closed, and nothing is sent on this connection again."""
+        self.interrupted = True
+        sock = self._sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
         if self._sock is not None:
@@ -73,11 +88,13 @@ class _Connection:
         data = self.head(method, path, headers) + body
         for attempt in (1, 2):
             try:
+                if self.interrupted:
+                    raise RuntimeAPIError("the runtime is shutting down")
                 await self._send(data)
                 return await self.reply()
             except (ConnectionError, OSError):
                 self.close()
-                if attempt == 2:
+                if attempt == 2 or self.interrupted:
                     raise
         raise AssertionError("unreachable")
 
@@ -147,17 +164,40 @@ class _Connection:
 
 
 class BlockingConnection(_Connection):
-    """Blocking socket calls behind coroutine methods that never suspend."""
+    """Blocking socket calls behind coroutine methods that never suspend.
+
+    With ``wakeup`` (the signal wake-up pipe), a wait for data also ends when a signal arrives,
+    so that its handler runs (it shuts this socket down on SIGTERM, ending the wait).
+    """
+
+    def __init__(
+        self, address: RuntimeAddress, timeout: float | None = None, wakeup: int | None = None
+    ) -> None:
+        super().__init__(address, timeout)
+        self.wakeup = wakeup
 
     async def _send(self, data: bytes) -> None:
         sock = self._sock
         if sock is None:
             sock = self._sock = self._connect()
+            if self.interrupted:  # a SIGTERM while connecting: this socket was not shut down
+                raise RuntimeAPIError("the runtime is shutting down")
         sock.sendall(data)
 
     async def _recv(self) -> bytes:
-        assert self._sock is not None
-        return self._sock.recv(RECV_SIZE)
+        sock = self._sock
+        assert sock is not None
+        wakeup = self.wakeup
+        if wakeup is not None:
+            fd = sock.fileno()
+            while True:
+                ready = select.select((fd, wakeup), (), ())[0]
+                if wakeup in ready:
+                    with contextlib.suppress(BlockingIOError):
+                        os.read(wakeup, 512)  # the handler has run by now
+                if fd in ready:
+                    break
+        return sock.recv(RECV_SIZE)
 
 
 class AsyncConnection(_Connection):

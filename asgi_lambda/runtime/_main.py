@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -32,8 +33,8 @@ or the current directory.  Environment: AWS_LAMBDA_RUNTIME_API, ASGI_LAMBDA_INVO
 """
 
 
-class _Terminated(BaseException):
-    """SIGTERM: Lambda is shutting the environment down; leave the loop for lifespan shutdown."""
+GRACE_VARIABLE = "ASGI_LAMBDA_SHUTDOWN_GRACE"
+DEFAULT_GRACE = 0.3  # seconds: what Lambda leaves a runtime between SIGTERM and SIGKILL
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,9 +68,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     concurrency = _concurrency(os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY"))
     runtime = Runtime(address, target, stream, concurrency)
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    grace = _grace(os.environ.get(GRACE_VARIABLE))
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        # Raises nothing: an exception from a signal handler is lost if the signal lands in a
+        # finaliser (a weakref callback), and the runtime then waited for /next forever.
+        runtime.stop()
+        loop.call_soon_threadsafe(runtime.begin_grace, grace)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    runtime.wakeup = _wakeup_pipe()
     try:
         loop.run_until_complete(runtime.serve_forever())
+    except asyncio.CancelledError:
+        if not runtime.stopping:
+            raise
     except (OSError, RuntimeAPIError) as exc:
         print(
             f"asgi-lambda-runtime: the Runtime API at {os.environ['AWS_LAMBDA_RUNTIME_API']} "
@@ -77,12 +90,34 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    except _Terminated:
+    if runtime.stopping:  # SIGTERM: what is left, then lifespan shutdown
+        runtime.report_cut()
         pending = shutdown_all()
         if pending is not None:
             loop.run_until_complete(pending)
-        return 0
     return 0
+
+
+def _wakeup_pipe() -> int:
+    """A pipe the interpreter writes a byte to when a signal arrives (``set_wakeup_fd``): the
+    runtime waits on it beside its sockets, so a SIGTERM that lands just before a blocking wait
+    for ``/next`` begins still wakes it (the Python handler alone runs only between bytecodes,
+    and the process would sleep in ``recv`` with the handler pending)."""
+    read, write = os.pipe()
+    os.set_blocking(read, False)
+    os.set_blocking(write, False)
+    signal.set_wakeup_fd(write, warn_on_full_buffer=False)
+    return read
+
+
+def _grace(value: str | None) -> float:
+    try:
+        return max(float(value), 0.0) if value else DEFAULT_GRACE
+    except ValueError:
+        logger.warning(
+            "%s=%r is not a number of seconds: %.1f", GRACE_VARIABLE, value, DEFAULT_GRACE
+        )
+        return DEFAULT_GRACE
 
 
 def _load(spec: str | None) -> Target:
@@ -146,7 +181,3 @@ def _concurrency(value: str | None) -> int:
     except ValueError:
         logger.warning("AWS_LAMBDA_MAX_CONCURRENCY=%r is not a number: one at a time", value)
         return 1
-
-
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise _Terminated

@@ -9,6 +9,7 @@ this loop on a connection of their own, side by side on the one event loop, shar
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -24,7 +25,7 @@ from . import _logging
 from ._address import RuntimeAddress
 from ._connection import AsyncConnection, BlockingConnection, Reply, RuntimeAPIError, _Connection
 from ._context import RuntimeContext
-from ._errors import InvocationError, fault, log_error, xray_cause
+from ._errors import InvocationError, fault, log_error, make_error, xray_cause
 from ._streaming import DELIMITER, HTTP_INTEGRATION, ResponseStream, prelude
 
 logger = logging.getLogger("asgi_lambda.runtime")
@@ -32,6 +33,7 @@ logger = logging.getLogger("asgi_lambda.runtime")
 USER_AGENT = f"User-Agent: asgi-lambda/{__version__}\r\n".encode("latin-1")
 JSON_TYPE = USER_AGENT + b"Content-Type: application/json\r\n"
 BYTES_TYPE = USER_AGENT + b"Content-Type: application/unknown\r\n"
+POST_TIMEOUT = 0.2  # seconds for a post after SIGTERM: Lambda's SIGKILL follows in 300-600 ms
 
 
 class Runtime:
@@ -47,19 +49,62 @@ class Runtime:
         self._next = address.path("/invocation/next")
         self._json_errors = _logging.json_format()
         self._cwd = os.getcwd()
+        self.stopping = False  # SIGTERM came: no new invocations
+        self.inflight: set[str] = set()  # request ids, until answered
+        self._waiting: set[_Connection] = set()  # connections waiting for /next
+        self._task: asyncio.Task[Any] | None = None
+        self.wakeup: int | None = None  # the signal wake-up pipe (set by main)
 
     async def serve_forever(self) -> None:
+        """Serve until SIGTERM (``stop``); then the invocations in flight finish (or are cut
+        at the grace: ``begin_grace``) and this returns."""
+        self._task = asyncio.current_task()
         if self.concurrency == 1:
-            await self.slot(BlockingConnection(self.address))
+            await self.slot(BlockingConnection(self.address, wakeup=self.wakeup))
             return
+        if self.wakeup is not None:  # the loop wakes for a signal, and its handler runs
+            asyncio.get_running_loop().add_reader(self.wakeup, _drain, self.wakeup)
         slots = [self.slot(AsyncConnection(self.address)) for _ in range(self.concurrency)]
         await asyncio.gather(*slots)
 
+    def stop(self) -> None:
+        """SIGTERM, from the signal handler: take no new invocation (the waits for ``/next``
+        are woken); those in flight go on, to be posted before the runtime exits."""
+        self.stopping = True
+        for connection in list(self._waiting):
+            connection.interrupt()
+
+    def begin_grace(self, grace: float) -> None:
+        """On the loop, after ``stop``: what is still running ``grace`` seconds on is cut."""
+        if self.inflight:
+            logger.warning(
+                "SIGTERM: taking no new invocations; %d in flight get %.2f s to finish",
+                len(self.inflight),
+                grace,
+            )
+            asyncio.get_running_loop().call_later(grace, self._cut)
+
+    def _cut(self) -> None:
+        task = self._task
+        if self.inflight and task is not None and not task.done():
+            task.cancel()
+
     async def slot(self, connection: _Connection, invocations: int | None = None) -> None:
-        """Take invocations one after the other on ``connection`` (forever, unless counted)."""
+        """Take invocations one after the other on ``connection`` (until SIGTERM, or counted)."""
         served = 0
+        waiting = self._waiting
         while invocations is None or served < invocations:
-            reply = await connection.exchange("GET", self._next, USER_AGENT)
+            waiting.add(connection)  # before the check: a SIGTERM between the two wakes it
+            try:
+                if self.stopping:
+                    return
+                reply = await connection.exchange("GET", self._next, USER_AGENT)
+            except OSError:  # RuntimeAPIError too
+                if self.stopping:
+                    return
+                raise
+            finally:
+                waiting.discard(connection)
             if reply.status != 200:
                 raise RuntimeAPIError(
                     f"GET {self._next} answered {reply.status}: {reply.body[:200]!r} "
@@ -78,10 +123,14 @@ class Runtime:
             os.environ.pop("_X_AMZN_TRACE_ID", None)
         token = _logging.request_id.set(request_id)
         outcome: Outcome | None = None
+        inflight = self.inflight
+        inflight.add(request_id)
         try:
             outcome = await self._answer(connection, request_id, reply.body, headers)
+            inflight.discard(request_id)  # answered (not when cut by SIGTERM's grace)
         except Exception as exc:
             await self._post_error(connection, request_id, fault(exc, request_id))
+            inflight.discard(request_id)
         finally:
             if outcome is not None and outcome.request is not None:
                 await _after(outcome.request.after, outcome.request.deadline)
@@ -135,6 +184,34 @@ class Runtime:
                 "the Runtime API refused the response (%d): %s", reply.status, reply.body[:500]
             )
 
+    def report_cut(self) -> None:
+        """After SIGTERM's grace: each invocation cut short gets an error, as Lambda reports a
+        runtime that exits mid-invocation, on a connection of its own (theirs was mid-request),
+        each post bounded (Lambda's SIGKILL is near)."""
+        if not self.inflight:
+            return
+        logger.error(
+            "SIGTERM: %d invocation(s) still running at the end of the grace were cut: %s",
+            len(self.inflight),
+            ", ".join(sorted(self.inflight)),
+        )
+        loop = asyncio.get_event_loop()
+        for request_id in sorted(self.inflight):
+            payload = make_error(
+                "the execution environment shut down (SIGTERM) before the invocation finished",
+                "Runtime.ExitError",
+                [],
+                request_id,
+            )
+            connection = BlockingConnection(self.address, timeout=POST_TIMEOUT)
+            try:
+                loop.run_until_complete(self._post_error(connection, request_id, payload))
+            except OSError as exc:
+                logger.error("could not report %s as cut: %s", request_id, exc)
+            finally:
+                connection.close()
+        self.inflight.clear()
+
     async def _post_error(
         self, connection: _Connection, request_id: str, payload: dict[str, Any]
     ) -> None:
@@ -178,6 +255,11 @@ class Runtime:
             await stream.end(error)
         except (_ClientGone, OSError) as exc:
             _client_gone(connection, request, response, stream, exc)
+
+
+def _drain(fd: int) -> None:
+    with contextlib.suppress(BlockingIOError):
+        os.read(fd, 512)
 
 
 class _ClientGone(Exception):

@@ -28,6 +28,10 @@ events: dict[str, Any] = {"started": 0, "background": [], "ticks": []}
 async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
     events["started"] += 1
     yield {"pool": "shared"}
+    marker = os.environ.get("SHUTDOWN_LOG")
+    if marker:  # the SIGTERM tests look for it
+        with open(marker, "a") as log:
+            log.write("lifespan shutdown\n")
 
 
 async def hello(request: Request) -> Response:
@@ -101,7 +105,7 @@ async def cookies(request: Request) -> Response:
 
 
 async def nap(request: Request) -> Response:
-    await asyncio.sleep(1)
+    await asyncio.sleep(float(request.query_params.get("seconds", "1")))
     return PlainTextResponse(f"slept in process {os.getpid()}")
 
 

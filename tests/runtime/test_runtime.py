@@ -565,11 +565,7 @@ def test_logs_go_to_lambdas_telemetry_fd_as_frames_when_given_one(api: FakeRunti
             message += os.read(read_end, length - len(message))
     finally:
         process.terminate()
-        try:
-            stdout, _ = process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:  # SIGTERM's handling is not what this test is about
-            process.kill()
-            stdout, _ = process.communicate(timeout=10)
+        stdout, _ = process.communicate(timeout=10)
         os.close(read_end)
     assert frame_type == 0xA55A0017  # a text frame at ERROR level
     text = message.decode()
