@@ -17,9 +17,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+import pickle
 import signal
+import socket
+import struct
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -42,31 +46,43 @@ class Busy(Exception):
 
 
 class Environment:
-    """One execution environment: a process, the pipe to it, and its replies as they come."""
+    """One execution environment: a process, the socket to it, and its replies as they come.
+
+    The gateway's side of the pipe is an asyncio stream (the loop never blocks on a 6 MB
+    event), speaking ``multiprocessing.Connection``'s framing, which the environment uses:
+    a 4-byte big-endian length, then a pickle.
+    """
 
     def __init__(
-        self, number: int, process: BaseProcess, pipe: Connection, timeout: float
+        self,
+        number: int,
+        process: BaseProcess,
+        streams: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+        timeout: float,
     ) -> None:
         self.number = number
         self.timeout = timeout  # the function's timeout, as --timeout sets it
         self.process = process
-        self.pipe = pipe
+        self.reader, self.writer = streams
         self.replies: asyncio.Queue[Reply] = asyncio.Queue()
         self.busy = False  # an invocation was sent and its last reply not yet read
-        loop = asyncio.get_running_loop()
-        loop.add_reader(pipe.fileno(), self._readable)
+        self.reading = asyncio.get_running_loop().create_task(self._read())
 
-    def _readable(self) -> None:
+    async def _read(self) -> None:
+        reader = self.reader
         try:
-            while self.pipe.poll():
-                self.replies.put_nowait(self.pipe.recv())
-        except (EOFError, OSError):  # the process died: say so to whoever waits
-            self._stop_reading()
+            while True:
+                (size,) = struct.unpack("!i", await reader.readexactly(4))
+                if size == -1:  # Connection's form for 2 GiB and more
+                    (size,) = struct.unpack("!Q", await reader.readexactly(8))
+                self.replies.put_nowait(pickle.loads(await reader.readexactly(size)))
+        except (asyncio.IncompleteReadError, ConnectionError):  # the process died: say so
             self.replies.put_nowait(("failed", f"environment {self.number} exited"))
 
-    def _stop_reading(self) -> None:
-        with suppress(OSError, ValueError):
-            asyncio.get_running_loop().remove_reader(self.pipe.fileno())
+    async def _send(self, message: tuple[str, Any]) -> None:
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        self.writer.write(struct.pack("!i", len(data)) + data)
+        await self.writer.drain()
 
     async def reply(self, limit: float | None = None) -> Reply:
         """The next reply.  By default the wait is the function's timeout (and a grace): a
@@ -83,20 +99,20 @@ class Environment:
             self.busy = False
         return reply
 
-    def invoke(self, event: Any) -> None:
+    async def invoke(self, event: Any) -> None:
         """Send one invocation; its replies are then read with ``reply``."""
         self.busy = True
-        self.pipe.send(("invoke", (event, self.timeout)))
+        await self._send(("invoke", (event, self.timeout)))
 
     def kill(self) -> None:
-        self._stop_reading()
+        self.reading.cancel()
         self.process.kill()
-        self.pipe.close()
+        self.writer.close()
 
     async def stop(self) -> None:
         """Lifespan shutdown in the environment, then its exit (killed if it will not)."""
         try:
-            self.pipe.send(("shutdown", None))
+            await self._send(("shutdown", None))
             await self.reply(SHUTDOWN_TIMEOUT)
         except (OSError, TimeoutError):
             logger.warning("environment %d did not shut down in time: killed", self.number)
@@ -131,7 +147,10 @@ class Environments:
         )
         process.start()
         child.close()
-        environment = Environment(number, process, pipe, self.timeout)
+        sock = socket.socket(fileno=os.dup(pipe.fileno()))
+        pipe.close()
+        streams = await asyncio.open_connection(sock=sock)
+        environment = Environment(number, process, streams, self.timeout)
         try:
             kind, value = await environment.reply(INIT_TIMEOUT)
         except TimeoutError:

@@ -42,13 +42,20 @@ def http_event(
         if source == "http-api-v2":
             context["stage"] = stage
     elif source in ("rest", "http-api-v1"):
-        context.update(requestId=request_id, domainName=host, requestTimeEpoch=now_ms)
+        # A REST API is served under /STAGE/ here, as on its default execute-api host, so the
+        # event says it came through one: strip_stage_path then gives the app the same root
+        # path (and links) as deployed.  The Host header stays the client's.
+        domain = EXECUTE_API_DOMAIN if source == "rest" else host
+        context.update(requestId=request_id, domainName=domain, requestTimeEpoch=now_ms)
         context.update(requestTime=clock, stage=stage)
         context["path"] = f"/{stage}{path}" if source == "rest" else path
         context["identity"] = {"sourceIp": client_ip, "userAgent": _header(headers, "user-agent")}
     elif source.startswith("alb"):
         _replace_forwarded(event, client_ip)
     return event
+
+
+EXECUTE_API_DOMAIN = "local.execute-api.us-east-1.amazonaws.com"
 
 
 def _header(headers: Headers, name: str) -> str:

@@ -23,7 +23,7 @@ from urllib.parse import unquote
 from .._types import Message, Receive, Scope, Send
 from ._environments import Busy, Environments, InvocationFailed
 from ._events import http_event, websocket_event
-from ._responses import ContractError, http_answer
+from ._responses import ContractError, HTTPAnswer, http_answer, refusal
 from ._streaming import relay
 
 logger = logging.getLogger("asgi_lambda.local")
@@ -82,7 +82,7 @@ class LocalGateway:
         With ``send`` (an HTTP request), a streamed answer goes straight to the client.
         """
         async with self.environments.lease() as environment:
-            environment.invoke(event)
+            await environment.invoke(event)
             if send is None:
                 kind, value = await environment.reply()
                 if kind == "failed":
@@ -133,6 +133,12 @@ class LocalGateway:
             client[0],
             settings.stage,
         )
+        refused = refusal(settings.source, len(body), event)
+        if refused is not None:  # too large to reach the function, as the front door says
+            answer, why = refused
+            await self._send_answer(send, answer)
+            self._log(scope, 413, started, why)
+            return
         environment = 0
         try:
             streamed, result, environment = await self.invoke(event, send)
@@ -167,6 +173,11 @@ class LocalGateway:
             return
         if answer.warning:
             logger.warning("%s %s: %s", scope["method"], scope["path"], answer.warning)
+        await self._send_answer(send, answer)
+        why = _past_api_gateway(settings.source, started)
+        self._log(scope, answer.status, started, why, environment)
+
+    async def _send_answer(self, send: Send, answer: HTTPAnswer) -> None:
         raw = [
             (k.lower().encode("latin-1"), v.encode("latin-1"))
             for k, v in answer.headers
@@ -175,8 +186,6 @@ class LocalGateway:
         raw.append((b"content-length", str(len(answer.body)).encode()))
         await send({"type": "http.response.start", "status": answer.status, "headers": raw})
         await send({"type": "http.response.body", "body": answer.body})
-        why = _past_api_gateway(settings.source, started)
-        self._log(scope, answer.status, started, why, environment)
 
     async def _bad_gateway(self, send: Send) -> None:
         """The 502 the source itself sends when the function fails or breaks its contract."""

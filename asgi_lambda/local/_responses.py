@@ -123,3 +123,47 @@ def _binary(types: Collection[str], content_type: str, accept: str) -> bool:
 def _brief(value: Any) -> str:
     text = json.dumps(value, default=str)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+MAX_INVOCATION_BYTES = 6 * 1024 * 1024  # Lambda's synchronous invocation payload (6,291,456)
+API_GATEWAY_MAX_BODY = 10 * 1024 * 1024  # REST's and HTTP API's own request payload limit
+ALB_MAX_BODY = 1024 * 1024  # what an ALB passes to a Lambda target
+
+
+def refusal(source: str, body_size: int, event: Any) -> tuple[HTTPAnswer, str] | None:
+    """The answer the front door gives a request too large to reach the function, and why;
+    None when it fits.  REST checks its own 10 MB first, ALB its 1 MB, then Lambda refuses an
+    event over 6 MB (the answers as captured from AWS: docs/local-development.md)."""
+    if source.startswith("alb"):
+        if body_size <= ALB_MAX_BODY:
+            return None
+        page = b"<html><head><title>413 Request Entity Too Large</title></head></html>\n"
+        why = f"a {body_size}-byte body is over ALB's 1 MB for a Lambda target"
+        return HTTPAnswer(413, [("content-type", "text/html")], page), why
+    if source == "rest" and body_size > API_GATEWAY_MAX_BODY:
+        text = b"HTTP content length exceeded 10485760 bytes."
+        why = f"a {body_size}-byte body is over API Gateway's 10 MB"
+        return HTTPAnswer(413, [("content-type", "text; charset=utf-8")], text), why
+    size = len(json.dumps(event))
+    if size <= MAX_INVOCATION_BYTES:
+        return None
+    why = f"the event is {size} bytes of JSON, over Lambda's 6 MB invocation limit"
+    if source == "function-url":
+        message = (
+            b'{"Message":"Request must be smaller than 6291456 bytes for the InvokeFunction '
+            b'operation"}'
+        )
+        headers = [
+            ("content-type", "application/json"),
+            ("x-amzn-errortype", "RequestEntityTooLargeException"),
+        ]
+    elif source == "rest":
+        message = b'{"message": "Request Too Long"}'
+        headers = [
+            ("content-type", "application/json"),
+            ("x-amzn-errortype", "BadRequestException"),
+        ]
+    else:  # an HTTP API, payload 1.0 or 2.0
+        message = b'{"message":"Request Entity Too Large"}'
+        headers = [("content-type", "application/json")]
+    return HTTPAnswer(413, headers, message), why

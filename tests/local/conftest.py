@@ -29,6 +29,16 @@ class Server:
     def log(self) -> str:
         return self.log_path.read_text()
 
+    def log_line(self, text: str, within: float = 5.0) -> str:
+        """The first log line holding ``text``, waiting for it (the server writes its access
+        line after the client has the answer); "" if none came ``within`` seconds."""
+        deadline = time.monotonic() + within
+        while True:
+            line = next((line for line in self.log.splitlines() if text in line), "")
+            if line or time.monotonic() > deadline:
+                return line
+            time.sleep(0.05)
+
 
 def free_port() -> int:
     with socket.socket() as sock:

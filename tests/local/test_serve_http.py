@@ -343,3 +343,56 @@ def test_a_busy_port_fails_before_any_banner() -> None:
     assert result.returncode != 0
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "behind a local" not in result.stdout + result.stderr
+
+
+def test_a_rest_app_with_strip_stage_path_links_under_the_stage_as_deployed(
+    serve: Callable[..., Server],
+) -> None:
+    server = serve("examples.fastapi_app.app:handler", "--source", "rest", "--stage", "prod")
+    docs = httpx.get(f"{server.url}/prod/docs", timeout=10)
+    assert docs.status_code == 200
+    assert "'/prod/openapi.json'" in docs.text  # Swagger UI loads the schema under the stage
+    assert httpx.get(f"{server.url}/prod/openapi.json", timeout=10).status_code == 200
+    created = httpx.post(f"{server.url}/prod/items", json={"name": "a", "price": 1}, timeout=10)
+    assert created.headers["location"].startswith(f"{server.url}/prod/items/")
+
+
+@pytest.mark.parametrize(
+    ("source", "size", "body"),
+    [
+        ("http-api-v2", 7_000_000, b'{"message":"Request Entity Too Large"}'),
+        ("http-api-v1", 7_000_000, b'{"message":"Request Entity Too Large"}'),
+        ("rest", 7_000_000, b'{"message": "Request Too Long"}'),
+        ("rest", 11_000_000, b"HTTP content length exceeded 10485760 bytes."),
+        ("alb", 1_100_000, None),
+    ],
+)
+def test_a_request_too_large_for_the_function_is_the_front_doors_413(
+    serve: Callable[..., Server], source: str, size: int, body: bytes | None
+) -> None:
+    server = serve(APP, "--source", source)
+    prefix = "/dev" if source == "rest" else ""
+    reply = httpx.post(f"{server.url}{prefix}/upload", content=b"x" * size, timeout=60)
+    assert reply.status_code == 413
+    if body is not None:
+        assert reply.content == body
+    line = server.log_line('/upload" 413')
+    assert " MB" in line  # the limit it hit
+    assert " env " not in line  # the function never ran
+
+
+def test_a_binary_upload_over_6_mb_once_base64d_is_refused_by_a_function_url(
+    serve: Callable[..., Server],
+) -> None:
+    server = serve(APP, "--source", "function-url")
+    reply = httpx.post(
+        f"{server.url}/upload",
+        content=bytes(range(256)) * 20_000,  # 5.1 MB, not UTF-8: 6.8 MB of base64 in the event
+        headers={"content-type": "application/octet-stream"},
+        timeout=60,
+    )
+    assert reply.status_code == 413
+    assert reply.headers["x-amzn-errortype"] == "RequestEntityTooLargeException"
+    assert "6291456 bytes" in reply.json()["Message"]
+    small = httpx.post(f"{server.url}/upload", content=bytes(range(256)) * 10_000, timeout=60)
+    assert small.status_code == 200  # 2.6 MB (3.4 MB of base64) fits
