@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import time
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -155,12 +156,89 @@ def rie(**env: str) -> Iterator[str]:
         yield url
 
 
+def task_root(root: Path, handler_module: str) -> Path:
+    """A task root that RIE's sandbox user can read, holding all the bootstrap needs: our
+    package, the handler's module and the packages it imports, and a ``bootstrap`` running
+    them with the system's python3 (the checkout and its virtualenv may sit where that user
+    cannot look: /root, a ``mktemp -d`` folder)."""
+    system = Path("/usr/bin/python3")
+    if not system.exists():
+        missing("/usr/bin/python3 (RIE's concurrent mode runs as a user without access to /root)")
+    version = subprocess.run(
+        [str(system), "-c", "import sys; print(sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    if version != str(sys.version_info[:2]):
+        missing(f"/usr/bin/python3 of Python {sys.version_info[:2]} (it is {version})")
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(REPO / "asgi_lambda", root / "asgi_lambda", ignore=ignore)
+    shutil.copy(APP_DIR / f"{handler_module}.py", root)
+    for package in _imported_packages(handler_module):
+        target = root / package.name
+        if package.is_dir():
+            shutil.copytree(package, target, ignore=ignore)
+        else:
+            shutil.copy(package, target)
+    bootstrap = root / "bootstrap"
+    bootstrap.write_text(
+        "#!/bin/sh\n"
+        "export PYTHONPATH=/var/task LAMBDA_TASK_ROOT=/var/task\n"
+        f"export _HANDLER={handler_module}.handler\n"
+        f"exec {system} -m asgi_lambda.runtime\n"
+    )
+    for path in (root, *root.rglob("*")):
+        path.chmod(0o755 if path.is_dir() or path == bootstrap else 0o644)
+    return root
+
+
+def _imported_packages(module: str) -> set[Path]:
+    """The top-level packages (or modules) from site-packages that ``module`` imports."""
+    code = (
+        "import sys, sysconfig; sys.path.insert(0, sys.argv[1]); __import__(sys.argv[2]); "
+        "site = sysconfig.get_paths()['purelib']; "
+        "print('\\n'.join({m.__file__ for m in list(sys.modules.values()) "
+        "if getattr(m, '__file__', None) and m.__file__.startswith(site)}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(APP_DIR), module],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    site = Path(sysconfig.get_paths()["purelib"])
+    return {site / Path(line).relative_to(site).parts[0] for line in out.split() if line}
+
+
 @contextmanager
-def rie_command(runtime: Sequence[str], **env: str) -> Iterator[str]:
-    """Run ``runtime`` (a bootstrap, a wrapper) under RIE; yields the invoke URL."""
+def rie_command(
+    runtime: Sequence[str], task: Path | None = None, **env: str
+) -> Iterator[str]:
+    """Run ``runtime`` (a bootstrap, a wrapper) under RIE; yields the invoke URL.
+
+    With ``task``, RIE runs in a mount namespace of its own where ``task`` is /var/task (the
+    only place its concurrent mode looks for a bootstrap): runs at once, on one machine, each
+    see their own.
+    """
     binary = rie_binary()
     port, api_port = free_port(), free_port()
+    mount: list[str] = []
+    if task is not None:
+        if shutil.which("unshare") is None:
+            missing("unshare (util-linux): RIE's concurrent mode needs a /var/task of its own")
+        Path("/var/task").mkdir(parents=True, exist_ok=True)
+        mount = [
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            'mount --bind "$0" /var/task && exec "$@"',
+            str(task),
+        ]
     command = [
+        *mount,
         str(binary),
         "--runtime-interface-emulator-address",
         f"127.0.0.1:{port}",

@@ -12,7 +12,6 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import sys
-import sysconfig
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +23,7 @@ import pytest
 from tests.conftest import load_event
 from tests.runtime import streaming_app
 
-from .runtime_emulators import APP_DIR, REPO, cargo_lambda, missing, rie, rie_command
+from .runtime_emulators import REPO, cargo_lambda, rie, rie_command, task_root
 
 DELIMITER = b"\x00" * 8
 
@@ -100,47 +99,12 @@ def test_rie_returns_a_streamed_response_raw() -> None:
     assert body == b"chunk 0\nchunk 1\nchunk 2\n"
 
 
-@pytest.fixture
-def task_bootstrap() -> Iterator[None]:
-    """RIE's concurrent mode runs /var/task/bootstrap as a sandbox user, who cannot read /root.
-
-    So the bootstrap runs the system's python3 (same minor version as this one) with our
-    packages on PYTHONPATH.
-    """
-    system = Path("/usr/bin/python3")
-    if not system.exists():
-        missing("/usr/bin/python3 (RIE's concurrent mode runs as a user without access to /root)")
-    import subprocess
-
-    version = subprocess.run(
-        [str(system), "-c", "import sys; print(sys.version_info[:2])"],
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    if version != str(sys.version_info[:2]):
-        missing(f"/usr/bin/python3 of Python {sys.version_info[:2]} (it is {version})")
-    bootstrap = Path("/var/task/bootstrap")
-    site = sysconfig.get_paths()["purelib"]
-    try:
-        bootstrap.parent.mkdir(parents=True, exist_ok=True)
-        bootstrap.write_text(
-            "#!/bin/sh\n"
-            f"export PYTHONPATH={REPO}:{site} LAMBDA_TASK_ROOT={APP_DIR}\n"
-            "export _HANDLER=streaming_app.handler\n"
-            f"exec {system} -m asgi_lambda.runtime\n"
-        )
-        bootstrap.chmod(0o755)
-    except OSError as exc:
-        missing(f"a writable /var/task for RIE's concurrent mode ({exc})")
-    yield
-    bootstrap.unlink(missing_ok=True)
-
-
 def test_rie_concurrent_mode_serves_invocations_side_by_side_in_one_process(
-    task_bootstrap: None,
+    tmp_path: Path,
 ) -> None:
     event = url_event("/nap")  # each sleeps 1 s
-    with rie(AWS_LAMBDA_MAX_CONCURRENCY="3") as url:
+    task = task_root(tmp_path / "task", "streaming_app")
+    with rie_command([], task, AWS_LAMBDA_MAX_CONCURRENCY="3") as url:
         httpx.post(url, json=event, timeout=30)  # init
         started = time.monotonic()
         with concurrent.futures.ThreadPoolExecutor(3) as pool:
