@@ -19,10 +19,13 @@ import contextlib
 import os
 import select
 import socket
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ._address import RuntimeAddress
 
+T = TypeVar("T")
 CRLF = b"\r\n"
 RECV_SIZE = 256 * 1024
 
@@ -41,9 +44,9 @@ class Reply:
 class _Connection:
     """Request building and reply parsing; the subclasses move the bytes."""
 
-    def __init__(self, address: RuntimeAddress, timeout: float | None = None) -> None:
+    def __init__(self, address: RuntimeAddress) -> None:
         self.address = address
-        self.timeout = timeout  # a bound on every socket call; None: wait (as for /next)
+        self.limit: float | None = None  # seconds each socket wait may take; None: no bound
         self.interrupted = False
         self._host = f"Host: {address.host_header}\r\n".encode("latin-1")
         self._sock: socket.socket | None = None
@@ -51,7 +54,7 @@ class _Connection:
 
     def _connect(self) -> socket.socket:
         address = (self.address.host, self.address.port)
-        sock = socket.create_connection(address, timeout=self.timeout)
+        sock = socket.create_connection(address, timeout=self.limit)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return sock
 
@@ -81,21 +84,36 @@ class _Connection:
     async def _recv(self) -> bytes:
         raise NotImplementedError
 
-    async def exchange(self, method: str, path: str, headers: bytes, body: bytes = b"") -> Reply:
-        """Send one request and read its reply; reconnect once if the server had closed."""
+    async def exchange(
+        self, method: str, path: str, headers: bytes, body: bytes = b"", limit: float | None = None
+    ) -> Reply:
+        """Send one request and read its reply, each socket wait bounded by ``limit``.
+
+        A request that may have reached the Runtime API is never sent again: an answer is
+        posted at most once (a late duplicate could land on another invocation).  A ``GET``, or
+        a ``POST`` whose sending failed (the server had closed a keep-alive connection), is
+        retried once on a new connection.
+        """
         if body or method == "POST":
             headers += b"Content-Length: %d\r\n" % len(body)
         data = self.head(method, path, headers) + body
-        for attempt in (1, 2):
-            try:
-                if self.interrupted:
-                    raise RuntimeAPIError("the runtime is shutting down")
-                await self._send(data)
-                return await self.reply()
-            except (ConnectionError, OSError):
-                self.close()
-                if attempt == 2 or self.interrupted:
-                    raise
+        self.limit = limit
+        try:
+            for attempt in (1, 2):
+                sent = False
+                try:
+                    if self.interrupted:
+                        raise RuntimeAPIError("the runtime is shutting down")
+                    await self._send(data)
+                    sent = True
+                    return await self.reply()
+                except (ConnectionError, OSError) as exc:
+                    self.close()
+                    again = not (sent and method == "POST") and not isinstance(exc, TimeoutError)
+                    if attempt == 2 or self.interrupted or not again:
+                        raise
+        finally:
+            self.limit = None
         raise AssertionError("unreachable")
 
     async def send_raw(self, data: bytes) -> None:
@@ -170,10 +188,8 @@ class BlockingConnection(_Connection):
     so that its handler runs (it shuts this socket down on SIGTERM, ending the wait).
     """
 
-    def __init__(
-        self, address: RuntimeAddress, timeout: float | None = None, wakeup: int | None = None
-    ) -> None:
-        super().__init__(address, timeout)
+    def __init__(self, address: RuntimeAddress, wakeup: int | None = None) -> None:
+        super().__init__(address)
         self.wakeup = wakeup
 
     async def _send(self, data: bytes) -> None:
@@ -182,6 +198,7 @@ class BlockingConnection(_Connection):
             sock = self._sock = self._connect()
             if self.interrupted:  # a SIGTERM while connecting: this socket was not shut down
                 raise RuntimeAPIError("the runtime is shutting down")
+        sock.settimeout(self.limit)
         sock.sendall(data)
 
     async def _recv(self) -> bytes:
@@ -191,7 +208,9 @@ class BlockingConnection(_Connection):
         if wakeup is not None:
             fd = sock.fileno()
             while True:
-                ready = select.select((fd, wakeup), (), ())[0]
+                ready = select.select((fd, wakeup), (), (), self.limit)[0]
+                if not ready:
+                    raise TimeoutError(f"no reply from the Runtime API in {self.limit:.1f} s")
                 if wakeup in ready:
                     with contextlib.suppress(BlockingIOError):
                         os.read(wakeup, 512)  # the handler has run by now
@@ -219,8 +238,21 @@ class AsyncConnection(_Connection):
                 sock.close()
                 raise
             self._sock = sock
-        await loop.sock_sendall(sock, data)
+        await _bounded(loop.sock_sendall(sock, data), self.limit)
 
     async def _recv(self) -> bytes:
         assert self._sock is not None
-        return await asyncio.get_running_loop().sock_recv(self._sock, RECV_SIZE)
+        return await _bounded(
+            asyncio.get_running_loop().sock_recv(self._sock, RECV_SIZE), self.limit
+        )
+
+
+async def _bounded(awaitable: Awaitable[T], limit: float | None) -> T:
+    """``awaitable``, or the builtin ``TimeoutError`` (an ``OSError``, on 3.10 too) past
+    ``limit`` seconds."""
+    if limit is None:
+        return await awaitable
+    try:
+        return await asyncio.wait_for(awaitable, limit)
+    except asyncio.TimeoutError:
+        raise TimeoutError(f"no answer from the Runtime API in {limit:.1f} s") from None

@@ -78,11 +78,11 @@ class RuntimeContext:
     log_group_name: str | None = None
     log_stream_name: str | None = None
 
-    def __init__(self, headers: dict[str, str]) -> None:
+    def __init__(self, headers: dict[str, str], default_timeout: float = 30.0) -> None:
         self.aws_request_id = headers.get("lambda-runtime-aws-request-id", "")
         self.invoked_function_arn = headers.get("lambda-runtime-invoked-function-arn")
         self.tenant_id = headers.get("lambda-runtime-aws-tenant-id")
-        self._deadline_ms = _deadline_ms(headers.get("lambda-runtime-deadline-ms"))
+        self._deadline_ms = _deadline_ms(headers.get("lambda-runtime-deadline-ms"), default_timeout)
         client_context = headers.get("lambda-runtime-client-context")
         self.client_context = (
             ClientContext(_json_object(client_context, "Client Context"))
@@ -93,6 +93,11 @@ class RuntimeContext:
         self.identity = CognitoIdentity(
             _json_object(identity, "Cognito Identity") if identity else None
         )
+
+    @property
+    def deadline_ms(self) -> int:
+        """The deadline, in epoch milliseconds."""
+        return self._deadline_ms
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, self._deadline_ms - int(time.time() * 1000))
@@ -116,16 +121,23 @@ class RuntimeContext:
 _EPOCH_FLOOR_MS = 1_000_000_000_000
 
 
-def _deadline_ms(value: str | None) -> int:
+def _deadline_ms(value: str | None, default_timeout: float) -> int:
     """Lambda's deadline in epoch ms; cargo-lambda sends the timeout instead (``600000``).
 
     Read as epoch ms, that deadline passed in 1970, and every request would time out at once;
-    a value no real clock can have is taken as milliseconds from now.
+    a value no real clock can have is taken as milliseconds from now.  Without the header the
+    invocation gets ``default_timeout`` seconds (the handler's option), as without a context;
+    a value that is not a number is the Runtime API's error, reported on ``/error``.
     """
+    if not value:
+        return int(time.time() * 1000 + default_timeout * 1000)
     try:
-        deadline = int(value or 0)
+        deadline = int(value)
     except ValueError:
-        return 0
+        raise InvocationError(
+            "Runtime.InvalidDeadline",
+            f"Lambda-Runtime-Deadline-Ms is not a number of milliseconds: {value[:64]!r}",
+        ) from None
     if 0 < deadline < _EPOCH_FLOOR_MS:
         return int(time.time() * 1000) + deadline
     return deadline

@@ -49,9 +49,10 @@ def _chunk(data: bytes) -> bytes:
 class ResponseStream:
     """One streamed response on ``connection``: ``start``, ``write`` as often as needed, ``end``."""
 
-    def __init__(self, connection: _Connection, path: str) -> None:
+    def __init__(self, connection: _Connection, path: str, headers: bytes = b"") -> None:
         self.connection = connection
         self.path = path
+        self.headers = headers  # more request headers (the invocation id it echoes)
         self.sent = 0  # body bytes written after the prelude
 
     async def start(self, content_type: bytes, first: tuple[bytes, ...] = ()) -> None:
@@ -62,7 +63,7 @@ class ResponseStream:
             b"Lambda-Runtime-Function-Response-Mode: streaming\r\n"
             b"Transfer-Encoding: chunked\r\n"
             b"Content-Type: " + content_type + b"\r\n"
-            b"Trailer: " + _TRAILERS + b"\r\n",
+            b"Trailer: " + _TRAILERS + b"\r\n" + self.headers,
         )
         await self.connection.send_raw(head + b"".join(_chunk(part) for part in first if part))
 

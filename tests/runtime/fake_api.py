@@ -44,6 +44,12 @@ class FakeRuntimeAPI:
         self.connections = 0
         self.restored = 0
         self.cut_after: int | None = None  # close a streamed response after this many chunks
+        # Faults for the next answer posted (each used once): hold it for that many seconds
+        # before replying, drop the connection without a reply, or answer with this status.
+        self.hang_next: float = 0.0
+        self.drop_next = False
+        self.status_next: int | None = None
+        self.posts: list[str] = []  # the path of every answer posted, in order
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -79,6 +85,8 @@ class FakeRuntimeAPI:
             def do_POST(self) -> None:  # noqa: N802
                 path = self.path.removeprefix(api.prefix)
                 headers = {k.lower(): v for k, v in self.headers.items()}
+                if "/invocation/" in path:
+                    api.posts.append(path)
                 answer = Answer("", headers)
                 if headers.get("transfer-encoding") == "chunked":
                     if not self._read_chunked(answer):
@@ -100,8 +108,17 @@ class FakeRuntimeAPI:
                 request_id, answer.kind = parts[4], parts[5]
                 answer.received_at = time.monotonic()
                 api.answers[request_id] = answer
-                self._reply(202)
                 api.answered[request_id].set()
+                hang, api.hang_next = api.hang_next, 0.0
+                drop, api.drop_next = api.drop_next, False
+                status, api.status_next = api.status_next, None
+                if hang:
+                    time.sleep(hang)
+                if drop:
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                self._reply(status or 202)
 
             def _read_chunked(self, answer: Answer) -> bool:
                 """Read the chunks; False if told to cut the stream (a client that went away)."""
@@ -145,8 +162,13 @@ class FakeRuntimeAPI:
         return f"{host}:{port}"
 
     def queue(
-        self, event: Any, timeout_ms: int = 30_000, raw: bytes | None = None, **headers: str
+        self,
+        event: Any,
+        timeout_ms: int = 30_000,
+        raw: bytes | None = None,
+        **headers: str | None,
     ) -> str:
+        """Queue an invocation; a header given as None is left out."""
         request_id = str(uuid.uuid4())
         self.answered[request_id] = threading.Event()
         wire = {
@@ -155,6 +177,7 @@ class FakeRuntimeAPI:
             "Lambda-Runtime-Trace-Id": "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1",
         }
         wire.update({name.replace("_", "-"): value for name, value in headers.items()})
+        wire = {name: value for name, value in wire.items() if value is not None}
         body = raw if raw is not None else json.dumps(event).encode()
         self.pending.put((request_id, wire, body))
         return request_id

@@ -7,7 +7,6 @@ import base64
 import json
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +24,6 @@ from . import streaming_app
 from .fake_api import FakeRuntimeAPI
 
 DELIMITER = b"\x00" * 8
-
-
-@pytest.fixture
-def api() -> Iterator[FakeRuntimeAPI]:
-    server = FakeRuntimeAPI()
-    yield server
-    server.close()
 
 
 def url_event(path: str, query: str = "") -> dict[str, Any]:
