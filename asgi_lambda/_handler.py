@@ -278,13 +278,27 @@ def streams(source: EventSource, event: LambdaEvent) -> bool:
 
 def _parsed(source: EventSource, event: LambdaEvent, context: LambdaContext) -> Request:
     try:
-        return source.parse(event, context)
+        request = source.parse(event, context)
     except UnicodeEncodeError as exc:
         # JSON can spell a lone surrogate (\ud800), which has no bytes in any encoding: the
         # client's error, answered 400 like any other bad value, not a crashed invocation.
         raise BadRequestError(
             f"invalid {source.name} event: text that is not valid Unicode ({exc.reason})"
         ) from None
+    tenant = getattr(context, "tenant_id", None)
+    if tenant:
+        _with_tenant(request, tenant)
+    return request
+
+
+def _with_tenant(request: Request, tenant: str) -> None:
+    """Lambda's tenant (tenant isolation mode) where the app can read it: ``scope["aws.tenant_id"]``
+    and an ``x-amz-tenant-id`` header, as Lambda Web Adapter forwards it; a client's own header
+    of that name is dropped, so the app never trusts a spoofed tenant."""
+    request.scope["aws.tenant_id"] = tenant
+    headers = [pair for pair in request.headers if pair[0] != b"x-amz-tenant-id"]
+    headers.append((b"x-amz-tenant-id", tenant.encode("latin-1", "replace")))
+    request.headers = headers
 
 
 def asgi_handler(

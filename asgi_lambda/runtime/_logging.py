@@ -19,6 +19,9 @@ import os
 import sys
 import time
 
+tenant_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "asgi_lambda_tenant_id", default=None
+)
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "asgi_lambda_request_id", default=None
 )
@@ -79,6 +82,7 @@ class _JSONFormatter(logging.Formatter):
             "message": record.getMessage(),
             "logger": record.name,
             "requestId": getattr(record, "aws_request_id", None),
+            "tenantId": tenant_id.get(),  # as awslambdaric adds it, when Lambda sends one
         }
         if record.exc_info:
             error = record.exc_info[1]

@@ -126,6 +126,7 @@ class Runtime:
         else:
             os.environ.pop("_X_AMZN_TRACE_ID", None)
         token = _logging.request_id.set(request_id)
+        tenant = _logging.tenant_id.set(headers.get("lambda-runtime-aws-tenant-id"))
         call = _Call(request_id, _echo(headers))
         outcome: Outcome | None = None
         inflight = self.inflight
@@ -148,6 +149,7 @@ class Runtime:
             if outcome is not None and outcome.request is not None:
                 await _after(outcome.request.after, outcome.request.deadline)
             _logging.request_id.reset(token)
+            _logging.tenant_id.reset(tenant)
 
     async def _answer(
         self, connection: _Connection, call: _Call, body: bytes, headers: dict[str, str]

@@ -124,6 +124,15 @@ async def tick_count(request: Request) -> Response:
     return JSONResponse({"ticks": len(events["ticks"])})
 
 
+async def tenant(request: Request) -> Response:
+    return JSONResponse(
+        {
+            "scope": request.scope.get("aws.tenant_id"),
+            "header": request.headers.get("x-amz-tenant-id"),
+        }
+    )
+
+
 async def big(request: Request) -> Response:
     return PlainTextResponse("lorem ipsum " * 200)
 
@@ -145,6 +154,7 @@ app = Starlette(
         Route("/slow", slow),
         Route("/nap", nap),
         Route("/big", big),
+        Route("/tenant", tenant),
         Route("/ticker", ticker),
         Route("/ticks", tick_count),
     ],

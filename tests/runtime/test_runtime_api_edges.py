@@ -7,6 +7,7 @@ runtime, as AWS's docs ask.
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -123,3 +124,50 @@ def test_a_500_from_the_runtime_api_ends_the_runtime(api: FakeRuntimeAPI) -> Non
     api.status_next = 500
     with pytest.raises(RuntimeAPIError, match="answered 500 to the response .* the runtime exits"):
         serve(api, handler_target(), 1)
+
+
+# Tenant isolation
+
+
+def test_the_tenant_reaches_the_app_in_the_scope_and_a_header(api: FakeRuntimeAPI) -> None:
+    event = url_event("/tenant")
+    event["headers"]["x-amz-tenant-id"] = "spoofed-by-the-client"
+    request_id = api.queue(event, Lambda_Runtime_Aws_Tenant_Id="tenant-7")
+    serve(api, handler_target(), 1)
+    body = json.loads(api.wait(request_id).json()["body"])
+    assert body == {"scope": "tenant-7", "header": "tenant-7"}
+
+
+def test_without_a_tenant_the_scope_has_none(api: FakeRuntimeAPI) -> None:
+    request_id = api.queue(url_event("/tenant"))
+    serve(api, handler_target(), 1)
+    assert json.loads(api.wait(request_id).json()["body"]) == {"scope": None, "header": None}
+
+
+def test_json_logs_carry_the_tenant_id(api: FakeRuntimeAPI) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    request_id = api.queue(url_event("/hello"), Lambda_Runtime_Aws_Tenant_Id="tenant-7")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "asgi_lambda.runtime"],
+        env={
+            "AWS_LAMBDA_RUNTIME_API": api.address,
+            "_HANDLER": "streaming_app.handler",
+            "LAMBDA_TASK_ROOT": str(Path(__file__).parent),
+            "AWS_LAMBDA_LOG_FORMAT": "JSON",
+            "PATH": "/usr/bin:/bin",
+        },
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        api.wait(request_id, timeout=20)
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=10)
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    access = [line for line in lines if line.get("requestId") == request_id]
+    assert access and all(line["tenantId"] == "tenant-7" for line in access)
+    assert all("tenantId" not in line for line in lines if line.get("requestId") != request_id)
