@@ -15,8 +15,9 @@ if [ "${1:-}" = serve ]; then
       --port=*) port=${args[i]#--port=} ;;
     esac
   done
-  echo "\$ asgi-lambda serve examples.app:handler --port $port $*    (try: curl 'http://127.0.0.1:$port/hello?name=Ada')" >&2
-  exec .venv/bin/asgi-lambda serve examples.app:handler --port "$port" "$@"
+  case " $* " in *" --port"*) ;; *) set -- --port "$port" "$@" ;; esac
+  echo "\$ asgi-lambda serve examples.app:handler $*    (try: curl 'http://127.0.0.1:$port/hello?name=Ada')" >&2
+  exec .venv/bin/asgi-lambda serve examples.app:handler "$@"
 fi
 run() { echo "\$ asgi-lambda $*" >&2; .venv/bin/asgi-lambda "$@"; echo; }
 run invoke examples.app:handler --event http-api-v2 --path /hello --query name=Ada

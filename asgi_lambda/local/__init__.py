@@ -51,14 +51,14 @@ def serve(
         websocket=websocket,
         concurrency=concurrency,
     )
-    _check(target, host, port)
+    _check(target)
+    listening = _listen(host, port)
     os.environ[SETTINGS_VARIABLE] = json.dumps({"target": target, **asdict(settings)})
     if websocket:
         # The handler's Management API client (boto3, in this process or another) reaches us.
         os.environ["AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI"] = f"http://{host}:{port}"
         _local_credentials()
-    print(_banner(target, settings, host, port), flush=True)
-    uvicorn.run(
+    config = uvicorn.Config(
         "asgi_lambda.local:gateway_from_environment",
         factory=True,
         host=host,
@@ -69,6 +69,16 @@ def serve(
         ws="websockets-sansio" if websocket else "none",
         lifespan="on",
     )
+    server = uvicorn.Server(config)
+    # The socket already listens: a client that connects as soon as it reads the banner waits
+    # in the backlog until uvicorn accepts, instead of being refused.
+    print(_banner(target, settings, host, port), flush=True)
+    if reload:
+        from uvicorn.supervisors import ChangeReload
+
+        ChangeReload(config, target=server.run, sockets=[listening]).run()
+    else:
+        server.run(sockets=[listening])
 
 
 def _local_credentials() -> None:
@@ -95,8 +105,8 @@ def gateway_from_environment() -> LocalGateway:
     return LocalGateway(target, Settings(**values))
 
 
-def _check(target: str, host: str, port: int) -> None:
-    """Fail before the banner: a target that does not load, a port that does not bind."""
+def _check(target: str) -> None:
+    """Fail before the banner: a target that does not load."""
     from .._cli import error_line
     from .._target import TargetError, load_target
 
@@ -104,16 +114,25 @@ def _check(target: str, host: str, port: int) -> None:
         load_target(target)
     except TargetError as exc:
         raise SystemExit(error_line(exc).rstrip("\n")) from None
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The server's socket, bound and listening before the banner says so (as uvicorn binds it:
+    reusable address, inherited by a ``--reload`` child); a busy port is one line."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise SystemExit(
-                f"asgi-lambda serve: cannot listen on {host}:{port}: {exc.strerror} "
-                "(another server there? choose one with --port)"
-            ) from None
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise SystemExit(
+            f"asgi-lambda: cannot listen on {host}:{port}: {exc.strerror} "
+            "(another server there? choose one with --port)"
+        ) from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
 
 
 def _banner(target: str, settings: Settings, host: str, port: int) -> str:

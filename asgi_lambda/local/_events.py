@@ -51,7 +51,8 @@ def http_event(
         context["path"] = f"/{stage}{path}" if source == "rest" else path
         context["identity"] = {"sourceIp": client_ip, "userAgent": _header(headers, "user-agent")}
     elif source.startswith("alb"):
-        _replace_forwarded(event, client_ip)
+        port = host.rpartition(":")[2] if ":" in host else "80"
+        _replace_forwarded(event, client_ip, port)
     return event
 
 
@@ -62,12 +63,20 @@ def _header(headers: Headers, name: str) -> str:
     return next((value for key, value in headers if key.lower() == name), "")
 
 
-def _replace_forwarded(event: LambdaEvent, client_ip: str) -> None:
-    """ALB appends the client to X-Forwarded-For; the sample's made-up one goes."""
+def _replace_forwarded(event: LambdaEvent, client_ip: str, port: str) -> None:
+    """The X-Forwarded-* headers an ALB adds, for this request: the client it came from, and
+    the plain-HTTP listener it reached here (the sample's https:443 would make the app build
+    https:// links that lead nowhere locally)."""
+    forwarded = {
+        "x-forwarded-for": client_ip,
+        "x-forwarded-proto": "http",
+        "x-forwarded-port": port,
+    }
     for key in ("headers", "multiValueHeaders"):
         headers = event.get(key)
-        if isinstance(headers, dict) and "x-forwarded-for" in headers:
-            headers["x-forwarded-for"] = client_ip if key == "headers" else [client_ip]
+        if isinstance(headers, dict):
+            for name, value in forwarded.items():
+                headers[name] = value if key == "headers" else [value]
 
 
 def websocket_event(
