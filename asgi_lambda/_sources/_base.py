@@ -285,6 +285,12 @@ def scheme_and_server(
     return scheme, server_address(host, port_header, scheme)
 
 
+def is_host(value: str) -> bool:
+    """``host[:port]``, as a Host header must be (not ``evil.example/x?`` or ``a@evil.example``,
+    which would reach ``scope["server"]`` and every URL the app builds)."""
+    return _host_kind(value) is not None
+
+
 def _host_kind(host: str) -> str | None:
     """``"local"``, ``"remote"``, or None for a value that is not ``host[:port]``; cached.
 

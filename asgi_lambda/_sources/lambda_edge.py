@@ -29,6 +29,7 @@ from ._base import (
     first_header,
     grouped_headers,
     header_list,
+    is_host,
     server_address,
     split_path,
 )
@@ -136,7 +137,7 @@ def parse(event: LambdaEvent, context: LambdaContext) -> Request:
         event=event,
         context=context,
         scheme=scheme,
-        server=_server(first_header(headers, b"host"), scheme),
+        server=_server(first_header(headers, b"host"), event, scheme),
         client=client_from_ip(cf_request.clientIp),
     )
 
@@ -154,8 +155,15 @@ def _body(body: _Body | None) -> bytes:
     return decode_body(body.data, (body.encoding or "base64") == "base64")
 
 
-def _server(host: str | None, scheme: str) -> tuple[str, int] | None:
-    return server_address(host, None, scheme) if host else None
+def _server(host: str | None, event: LambdaEvent, scheme: str) -> tuple[str, int] | None:
+    """From the Host header, checked as every front door checks it; else the distribution's
+    own domain, as CloudFront would have sent."""
+    if host is None or not is_host(host):
+        config = event["Records"][0]["cf"].get("config")
+        host = config.get("distributionDomainName") if isinstance(config, dict) else None
+        if not isinstance(host, str) or not is_host(host):
+            return None
+    return server_address(host, None, scheme)
 
 
 @lru_cache(maxsize=256)

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
+from .._errors import BadRequestError
 from .._http.request import Request
 from .._http.response import Response
 from .._types import LambdaContext, LambdaEvent, LambdaResponse
@@ -111,10 +112,23 @@ def connect_request(model: WebSocketEvent, event: LambdaEvent, context: LambdaCo
 
 
 def message_body(model: WebSocketEvent) -> str | bytes:
-    """A message's data: text as sent, base64-marked data decoded to bytes."""
+    """A message's data: text as sent, base64-marked data decoded to bytes.
+
+    JSON can spell a lone surrogate (``\\ud800``), which no WebSocket peer can have sent and
+    nothing can encode (an app echoing it would fail): the client's error, a 400, as for an
+    HTTP body.
+    """
     if model.isBase64Encoded:
         return decode_body(model.body, True)
-    return model.body or ""
+    text = model.body or ""
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise BadRequestError(
+                f"invalid WebSocket message: text that is not valid Unicode ({exc.reason})"
+            ) from None
+    return text
 
 
 def parse(event: LambdaEvent, context: LambdaContext) -> Request:

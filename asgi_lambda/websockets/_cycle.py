@@ -115,8 +115,7 @@ class WebSocketExchange:
             raise RuntimeError("ASGI 'websocket.send' before 'websocket.accept'")
         if self.close_code is not None:
             raise RuntimeError("ASGI 'websocket.send' after 'websocket.close'")
-        data = message.get("bytes")
-        payload = bytes(data) if data is not None else str(message.get("text") or "").encode()
+        payload = _payload(message)
         if self.gone:
             return
         if self.deliver is None:
@@ -196,3 +195,19 @@ async def run_websocket_app(app: ASGIApp, scope: Scope, exchange: WebSocketExcha
         if task.cancelled():
             return
     task.result()  # the app's exception, if any (a CancelledError of its own propagates)
+
+
+def _payload(message: Message) -> bytes:
+    """A ``websocket.send``'s data as bytes, typed as uvicorn takes it: ``bytes`` bytes-like,
+    ``text`` a ``str`` (an ``int`` is the app's error, not silently made text)."""
+    data = message.get("bytes")
+    if data is not None:
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"ASGI 'websocket.send' bytes must be bytes, not {type(data).__name__}")
+        return bytes(data)
+    text = message.get("text")
+    if text is None:
+        return b""
+    if not isinstance(text, str):
+        raise TypeError(f"ASGI 'websocket.send' text must be str, not {type(text).__name__}")
+    return text.encode("utf-8")

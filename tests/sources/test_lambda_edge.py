@@ -210,7 +210,7 @@ def test_null_optional_fields_are_accepted() -> None:
     assert app.scope["headers"] == []
     assert app.scope["query_string"] == b""
     assert app.scope["client"] is None
-    assert app.scope["server"] is None
+    assert app.scope["server"] == ("d111111abcdef8.cloudfront.net", 443)  # the distribution's
 
 
 # Response
@@ -428,18 +428,33 @@ def test_any_response_header_list_keeps_every_value(headers: list[tuple[str, str
     assert sorted(sent) == sorted(headers)
 
 
-@pytest.mark.parametrize("host", ["a.example:²", "a.example:" + "9" * 5000, "a.example:x"])
-def test_host_with_a_port_that_is_not_a_number_gets_the_default_port(host: str) -> None:
-    event = origin()
-    event["Records"][0]["cf"]["request"]["headers"]["host"] = [{"key": "Host", "value": host}]
-    app, response = run(event)
-    assert response["status"] == "200"
-    assert app.scope["server"] == ("a.example", 443)
-
-
 def test_a_bad_header_with_a_huge_name_still_answers_400_within_the_viewer_limit() -> None:
     event = viewer()
     event["Records"][0]["cf"]["request"]["headers"]["a" * 41_000] = [{"key": "a", "value": 1}]
     _, response = run(event)
     assert response["status"] == "400"
     assert len(json.dumps(response)) < 1_000
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "evil.example/x?",
+        "a@evil.example",
+        "a.example:x",
+        "a.example:²",
+        "a.example:" + "9" * 5000,
+        "",
+    ],
+)
+def test_a_host_header_that_is_not_host_port_is_not_the_server(host: str) -> None:
+    # The rule of every other front door: the distribution's domain instead, as CloudFront sends.
+    event = viewer(headers=cf_headers(("Host", host)))
+    distribution = event["Records"][0]["cf"]["config"]["distributionDomainName"]
+    recorder, _ = run(event)
+    assert recorder.scope["server"] == (distribution, 443)
+
+
+def test_a_good_host_header_is_the_server() -> None:
+    recorder, _ = run(viewer(headers=cf_headers(("Host", "shop.example:8443"))))
+    assert recorder.scope["server"] == ("shop.example", 8443)

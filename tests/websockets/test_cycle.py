@@ -638,3 +638,42 @@ def test_http_and_websocket_invocations_share_one_lifespan_startup(
     assert handler(message_event("conn-a", "hi")) == {"statusCode": 200}
     assert gateway.to("conn-a") == [b"shared state"]
     assert startups == ["up"]
+
+
+def test_message_text_with_a_lone_surrogate_answers_400_without_the_app(
+    make_handler: MakeHandler, gateway: Gateway
+) -> None:
+    app = EchoApp()
+    handler = make_handler(app)
+    handler(connect_event("conn-a"))
+    assert handler(message_event("conn-a", "bad \ud800 text")) == {"statusCode": 400}
+    assert len(app.runs) == 1  # only $connect ran
+    assert gateway.posted == []
+
+
+@pytest.mark.parametrize(
+    ("message", "named"),
+    [
+        ({"type": "websocket.send", "text": 5}, "text must be str, not int"),
+        ({"type": "websocket.send", "bytes": "text"}, "bytes must be bytes, not str"),
+    ],
+)
+def test_a_send_of_the_wrong_type_is_the_apps_error_not_converted(
+    make_handler: MakeHandler,
+    gateway: Gateway,
+    caplog: pytest.LogCaptureFixture,
+    message: dict[str, Any],
+    named: str,
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+        if (await receive())["type"] == "websocket.receive":
+            await send(message)
+
+    handler = make_handler(app)
+    handler(connect_event("conn-a"))
+    answer = handler(message_event("conn-a", "hi"))
+    assert answer["statusCode"] >= 500
+    assert gateway.posted == []
+    assert named in caplog.text
