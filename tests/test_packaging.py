@@ -106,3 +106,24 @@ def test_every_example_installs_from_the_built_wheel_and_imports_its_handler(
         )
         assert imported.returncode == 0, f"{example}: {imported.stderr[-3000:]}"
         assert str(environment) in imported.stdout  # the installed wheel, not this checkout
+
+
+def test_build_script_needs_only_the_build_backend_not_the_development_setup(
+    tmp_path: Path,
+) -> None:
+    """scripts/build.sh builds in a small venv of its own (cached), never the full .venv."""
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=60)
+    cache = Path(os.environ.get("ASGI_LAMBDA_CACHE", Path.home() / ".cache" / "asgi-lambda"))
+    result = subprocess.run(
+        ["bash", "scripts/build.sh"],
+        cwd=clone,
+        env={**os.environ, "ASGI_LAMBDA_CACHE": str(cache)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not (clone / ".venv").exists()  # the 777 MB development environment is not made
+    wheels = [p.name for p in (clone / "dist").iterdir() if p.suffix == ".whl"]
+    assert wheels == [f"asgi_lambda-{asgi_lambda.__version__}-py3-none-any.whl"]
