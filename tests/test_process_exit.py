@@ -8,6 +8,7 @@ Each case is a fresh process, bounded well past the lifespan shutdown timeout.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -51,3 +52,41 @@ def test_asgi_lambda_invoke_exits_after_printing_the_answer(name: str) -> None:
     result, _ = run([str(cli), "invoke", target, "--event", "http-api-v2"])
     assert result.returncode == 0, result.stderr
     assert '"statusCode": 200' in result.stdout
+
+
+def test_invoking_an_mcp_servers_sync_tool_exits() -> None:
+    """The issue's own case: the official SDK runs a ``def`` tool on a worker thread started
+    from the session manager's task group, which the app's lifespan owns."""
+    pytest.importorskip("mcp", reason="the official MCP SDK: pip install 'mcp>=2.3'")
+    call = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": "add", "arguments": {"a": 2, "b": 3}},
+    }
+    cli = Path(sys.executable).with_name("asgi-lambda")
+    result, _ = run(
+        [
+            str(cli),
+            "invoke",
+            "examples.mcp_server.app:handler",
+            "--event",
+            "http-api-v2",
+            "--method",
+            "POST",
+            "--path",
+            "/mcp",
+            "--body",
+            json.dumps(call),
+            "--header",
+            "content-type:application/json",
+            "--header",
+            "accept:application/json, text/event-stream",
+            "--header",
+            "mcp-protocol-version:2025-11-25",
+        ]
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    answer = json.loads(result.stdout)
+    assert answer["statusCode"] == 200
+    assert json.loads(answer["body"])["result"]["structuredContent"] == {"result": 5}
