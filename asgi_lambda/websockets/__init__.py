@@ -36,9 +36,10 @@ def store_for(dsn: str) -> ConnectionStore:
     """One store per dsn per execution environment, shared by the handler and every API object."""
     with _stores_lock:
         if dsn not in _stores:
+            from ._outage import guarded
             from .backends import backend_from_dsn
 
-            _stores[dsn] = backend_from_dsn(dsn)
+            _stores[dsn] = guarded(backend_from_dsn(dsn))
         return _stores[dsn]
 
 

@@ -32,6 +32,7 @@ from .._sources.websocket import WebSocketEvent, connect_request, message_body, 
 from .._types import ASGIApp, LambdaContext, LambdaEvent, LambdaResponse, Message, Scope
 from . import DEFAULT_DSN, Connection, WebSocketAPI, _management_api, store_for
 from ._cycle import WebSocketExchange, run_websocket_app
+from ._outage import begin_invocation
 from ._scope import (
     CONNECTION_TTL,
     DENIAL_EXTENSION,
@@ -99,6 +100,7 @@ class WebSocketHandler:
         self, event: LambdaEvent, context: LambdaContext
     ) -> tuple[Coroutine[Any, Any, LambdaResponse], Deadline] | LambdaResponse:
         """The invocation's work and deadline, or the answer to an event that cannot be served."""
+        begin_invocation()
         try:
             model = parse_event(event)
             handshake = None

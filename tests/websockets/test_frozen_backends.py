@@ -98,3 +98,32 @@ def test_a_frozen_store_cannot_hold_an_invocation_past_a_short_deadline(
     took = time.monotonic() - start
     assert answer == {"statusCode": 504}
     assert 0.8 < took < 1.4
+
+
+async def joining_app(scope: Scope, receive: Receive, send: Send) -> None:
+    """Joins a group on $connect, as the chat example does: the join is the first store call."""
+    await receive()
+    scope["aws.websocket"].join("lobby")
+    await send({"type": "websocket.accept"})
+
+
+# What one call's bound costs (docs/websocket-backends.md), and a margin for a loaded machine.
+ONE_BOUND = {"redis": 4.1, "postgresql": 4.0, "dynamodb": 6.0, "s3": 9.1}
+MARGIN = 1.5
+
+
+@pytest.mark.parametrize("backend", ["redis", "postgresql", "dynamodb", "s3"])
+def test_an_outage_costs_an_invocation_one_bound_not_one_per_call(
+    backend: str, proxy_to: Any, request: pytest.FixtureRequest
+) -> None:
+    # The app's join fails, then the clean-up of the half-made connection would wait again.
+    dsn, proxy = _dsn(backend, proxy_to, request)
+    moto = request.getfixturevalue("moto_endpoint")
+    handler = asgi_handler(joining_app, lifespan="off", dsn=dsn, api_gateway_endpoint_url=moto)
+    assert handler(connect_event("conn-before"), None) == {"statusCode": 200}
+    proxy.freeze()
+    start = time.monotonic()
+    answer = handler(connect_event("conn-frozen"), None)
+    took = time.monotonic() - start
+    assert answer == {"statusCode": 500}
+    assert took < ONE_BOUND[backend] + MARGIN
