@@ -32,7 +32,7 @@ LIFESPAN_MODES = ("auto", "on", "off")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # no __eq__/__hash__ to generate: 0.8 ms
 class Options:
     lifespan: LifespanMode = "auto"
     api_gateway_base_path: str = "/"

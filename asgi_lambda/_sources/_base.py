@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -32,7 +33,7 @@ HTTP_VERSIONS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # compared by identity: one per source
 class EventSource:
     """One front door: how to recognise its events, read them, and answer in its shape.
 
@@ -404,8 +405,11 @@ def case_variants(name: str, count: int) -> list[str]:
     return variants
 
 
-# Every spelling "set-cookie" has (2**9), made once: the n-th cookie goes out under the n-th.
-SET_COOKIE_KEYS = tuple(case_variants("set-cookie", 2**9))
+@functools.cache
+def set_cookie_keys() -> tuple[str, ...]:
+    """Every spelling "set-cookie" has (2**9), made once, when a response first needs them (the
+    n-th cookie goes out under the n-th): 1 ms that a cold start without cookies never pays."""
+    return tuple(case_variants("set-cookie", 2**9))
 
 
 def spread_set_cookies(headers: dict[str, str], cookies: list[str], source: str) -> None:
@@ -414,13 +418,14 @@ def spread_set_cookies(headers: dict[str, str], cookies: list[str], source: str)
     Only 512 spellings exist; cookies past those cannot be sent at all, which is logged with
     their count rather than dropped silently.
     """
-    if len(cookies) > len(SET_COOKIE_KEYS):
+    keys = set_cookie_keys()
+    if len(cookies) > len(keys):
         logger.warning(
             "dropping %d of %d set-cookie headers: %s responses with single-value headers "
             "can carry at most %d",
-            len(cookies) - len(SET_COOKIE_KEYS),
+            len(cookies) - len(keys),
             len(cookies),
             source,
-            len(SET_COOKIE_KEYS),
+            len(keys),
         )
-    headers.update(zip(SET_COOKIE_KEYS, cookies, strict=False))
+    headers.update(zip(keys, cookies, strict=False))
