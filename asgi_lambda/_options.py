@@ -127,7 +127,16 @@ def check_app(app: Any) -> None:
             "use the decorator with the app, @asgi_handler(app), not bare @asgi_handler"
         )
     if inspect.isclass(app):
-        return  # an ASGI 2 class (instantiated per scope); nothing to read from it here
+        # An ASGI 2 class is instantiated per scope: ``__init__(self, scope)``.  A class that
+        # cannot take one (a pydantic model, a dataclass of settings) is not an app.
+        names = positional_names(app.__init__)
+        if names is not None and len(names) != 2 and app.__init__ is not object.__init__:
+            raise ConfigurationError(
+                f"{app.__name__!r} is a class whose constructor does not take a scope: not an "
+                "ASGI app (an ASGI 2 class is made with (scope); an ASGI 3 app is an instance "
+                "or a function). Point at the app itself"
+            )
+        return
     function = app if inspect.isfunction(app) or inspect.ismethod(app) else app.__call__
     names = positional_names(function)
     if names is None:

@@ -182,3 +182,21 @@ def test_a_log_level_number_logging_does_not_know_is_a_configuration_error() -> 
 def test_an_infinite_time_option_is_refused() -> None:
     with pytest.raises(ConfigurationError, match="deadline_margin"):
         asgi_handler(app, deadline_margin=float("inf"))
+
+
+def test_a_class_that_cannot_take_a_scope_is_refused_as_not_an_app() -> None:
+    from pydantic import BaseModel
+
+    class NewItem(BaseModel):  # what `serve module:NewItem` pointed at by mistake
+        name: str = ""
+
+    with pytest.raises(ConfigurationError, match="'NewItem' is a class whose constructor"):
+        asgi_handler(NewItem)
+
+
+def test_an_asgi2_class_made_with_its_scope_is_accepted() -> None:
+    class Asgi2:
+        def __init__(self, scope: dict[str, Any]) -> None:
+            self.scope = scope
+
+    assert callable(asgi_handler(Asgi2, lifespan="off"))

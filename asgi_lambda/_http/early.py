@@ -120,7 +120,8 @@ class _EarlyExchange(_Exchange):
         self.release_waiter()
         if task.cancelled():
             if self.streaming and not self.complete:
-                logger.error("the ASGI app was cancelled mid-stream: the stream is cut short")
+                # the reason (a client gone, the deadline, SIGTERM) is logged where it is known
+                logger.warning("the ASGI app was cancelled mid-stream: the stream is cut short")
         else:
             error = task.exception()
             if error is not None:

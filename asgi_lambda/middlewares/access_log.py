@@ -11,6 +11,7 @@ app runs, so the app's own log lines during the request carry it too.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import os
@@ -122,7 +123,9 @@ class AccessLog:
         error: BaseException | None,
     ) -> None:
         outcome = f"{status} streamed {size} bytes"
-        if error is not None:
+        if isinstance(error, (GeneratorExit, asyncio.CancelledError)):
+            outcome += ", cut short: the client went away or the app was stopped"
+        elif error is not None:
             outcome += f", cut short by {type(error).__name__}"
         self._log(request, outcome, (time.perf_counter() - start) * 1000.0, cold_start)
 

@@ -632,6 +632,9 @@ def test_a_client_that_goes_away_mid_stream_stops_the_app(
     assert json.loads(body)["hello"] == "world"
     assert len(streaming_app.events["ticks"]) == ticks_then
     assert "the client went away; cancelling the app" in caplog.text
+    # a client that goes away is no error of the app's: nothing at ERROR, and no GeneratorExit
+    assert [r.message for r in caplog.records if r.levelname == "ERROR"] == []
+    assert "GeneratorExit" not in caplog.text
 
 
 def test_a_wsgi_app_as_handler_is_an_invalid_handler_that_says_so() -> None:
