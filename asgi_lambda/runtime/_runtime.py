@@ -13,8 +13,6 @@ import contextlib
 import json
 import logging
 import os
-import time
-from dataclasses import dataclass
 from typing import Any
 
 from .._deadline import Deadline
@@ -27,7 +25,8 @@ from . import _logging
 from ._address import RuntimeAddress
 from ._connection import AsyncConnection, BlockingConnection, Reply, RuntimeAPIError, _Connection
 from ._context import RuntimeContext
-from ._errors import InvocationError, fault, log_error, make_error, xray_cause
+from ._errors import InvocationError, fault, make_error
+from ._posts import Call, Fatal, Poster, PostFailed, echo_header
 from ._streaming import DELIMITER, HTTP_INTEGRATION, ResponseStream, prelude
 
 logger = logging.getLogger("asgi_lambda.runtime")
@@ -36,7 +35,6 @@ USER_AGENT = f"User-Agent: asgi-lambda/{__version__}\r\n".encode("latin-1")
 JSON_TYPE = USER_AGENT + b"Content-Type: application/json\r\n"
 BYTES_TYPE = USER_AGENT + b"Content-Type: application/unknown\r\n"
 POST_TIMEOUT = 0.2  # seconds for a post after SIGTERM: Lambda's SIGKILL follows in 300-600 ms
-POST_MARGIN = 2.0  # seconds a post may take past its invocation's deadline
 
 
 class Runtime:
@@ -50,8 +48,7 @@ class Runtime:
         self.stream = stream
         self.concurrency = max(concurrency, 1)
         self._next = address.path("/invocation/next")
-        self._json_errors = _logging.json_format()
-        self._cwd = os.getcwd()
+        self.posts = Poster(address, self.concurrency, JSON_TYPE, BYTES_TYPE)
         self.stopping = False  # SIGTERM came: no new invocations
         self.inflight: set[str] = set()  # request ids, until answered
         self._waiting: set[_Connection] = set()  # connections waiting for /next
@@ -127,22 +124,22 @@ class Runtime:
             os.environ.pop("_X_AMZN_TRACE_ID", None)
         token = _logging.request_id.set(request_id)
         tenant = _logging.tenant_id.set(headers.get("lambda-runtime-aws-tenant-id"))
-        call = _Call(request_id, _echo(headers))
+        call = Call(request_id, echo_header(headers))
         outcome: Outcome | None = None
         inflight = self.inflight
         inflight.add(request_id)
         try:
             outcome = await self._answer(connection, call, reply.body, headers)
             inflight.discard(request_id)  # answered (not when cut by SIGTERM's grace)
-        except _PostFailed as exc:  # the answer may have arrived: it is not sent again
+        except PostFailed as exc:  # the answer may have arrived: it is not sent again
             inflight.discard(request_id)
             logger.error("%s", exc)
-        except _Fatal:
+        except Fatal:
             raise
         except Exception as exc:
             try:
-                await self._post_error(connection, call, fault(exc, request_id))
-            except _PostFailed as failed:
+                await self.posts.error(connection, call, fault(exc, request_id))
+            except PostFailed as failed:
                 logger.error("%s", failed)
             inflight.discard(request_id)
         finally:
@@ -152,7 +149,7 @@ class Runtime:
             _logging.tenant_id.reset(tenant)
 
     async def _answer(
-        self, connection: _Connection, call: _Call, body: bytes, headers: dict[str, str]
+        self, connection: _Connection, call: Call, body: bytes, headers: dict[str, str]
     ) -> Outcome | None:
         context = RuntimeContext(headers, self._default_timeout)
         call.deadline_ms = context.deadline_ms
@@ -167,7 +164,7 @@ class Runtime:
         if target.function is not None:  # a plain handler, or a decorated one's own function
             answer = target.function(event, context)
             if adapter is None or answer is not None:
-                await self._post_result(connection, call, answer)
+                await self.posts.result(connection, call, answer)
                 return None
         assert adapter is not None
         outcome = await adapter.invoke(event, context, self.stream)
@@ -177,50 +174,10 @@ class Runtime:
         if outcome.response is not None and outcome.source is not None:
             await self._stream(connection, call, outcome, event)
         elif outcome.error is not None:
-            await self._post_error(connection, call, fault(outcome.error, call.id))
+            await self.posts.error(connection, call, fault(outcome.error, call.id))
         else:
-            await self._post_result(connection, call, outcome.result)
+            await self.posts.result(connection, call, outcome.result)
         return outcome
-
-    async def _post_result(self, connection: _Connection, call: _Call, result: Any) -> None:
-        if isinstance(result, (bytes, bytearray)):
-            data, content = bytes(result), BYTES_TYPE
-        else:
-            try:
-                data, content = json.dumps(result).encode("utf-8"), JSON_TYPE
-            except (TypeError, ValueError) as exc:
-                raise InvocationError(
-                    "Runtime.MarshalError", f"Unable to marshal response: {exc}"
-                ) from None
-        await self._post(connection, call, "response", content, data)
-
-    async def _post(
-        self, connection: _Connection, call: _Call, kind: str, headers: bytes, body: bytes
-    ) -> None:
-        """POST ``/invocation/{id}/{kind}``: bounded, sent at most once, its refusal said."""
-        path = self.address.path(f"/invocation/{call.id}/{kind}")
-        try:
-            reply = await connection.exchange(
-                "POST", path, headers + call.echo, body, call.limit()
-            )
-        except OSError as exc:
-            raise _PostFailed(
-                f"POST /invocation/{call.id}/{kind} got no reply ({exc}): it is not sent again"
-            ) from exc
-        self._check(reply, call, kind)
-
-    def _check(self, reply: Reply, call: _Call, kind: str) -> None:
-        """A refused answer is one log line; a 500 is, in AWS's words, a non-recoverable state
-        the runtime should exit from (with concurrency, as awslambdaric, it logs and goes on)."""
-        if 200 <= reply.status < 300:  # Lambda says 202; cargo-lambda 200
-            return
-        what = (
-            f"the Runtime API answered {reply.status} to the {kind} of {call.id}: "
-            f"{reply.body[:300].decode('utf-8', 'replace')}"
-        )
-        if reply.status >= 500 and self.concurrency == 1:
-            raise _Fatal(f"{what} (a non-recoverable state: the runtime exits)")
-        logger.error("%s", what)
 
     def report_cut(self) -> None:
         """After SIGTERM's grace: each invocation cut short gets an error, as Lambda reports a
@@ -242,33 +199,17 @@ class Runtime:
                 request_id,
             )
             connection = BlockingConnection(self.address)
-            call = _Call(request_id, b"", None, POST_TIMEOUT)
+            call = Call(request_id, b"", None, POST_TIMEOUT)
             try:
-                loop.run_until_complete(self._post_error(connection, call, payload))
-            except (_PostFailed, RuntimeAPIError) as exc:
+                loop.run_until_complete(self.posts.error(connection, call, payload))
+            except (PostFailed, RuntimeAPIError) as exc:
                 logger.error("could not report %s as cut: %s", request_id, exc)
             finally:
                 connection.close()
         self.inflight.clear()
 
-    async def _post_error(
-        self, connection: _Connection, call: _Call, payload: dict[str, Any]
-    ) -> None:
-        log_error(payload, self._json_errors)
-        error_type = payload["errorType"].encode("latin-1", "replace")
-        cause = xray_cause(payload, self._cwd).encode("latin-1", "replace")
-        headers = (
-            JSON_TYPE
-            + b"Lambda-Runtime-Function-Error-Type: "
-            + error_type
-            + b"\r\nLambda-Runtime-Function-XRay-Error-Cause: "
-            + cause
-            + b"\r\n"
-        )
-        await self._post(connection, call, "error", headers, json.dumps(payload).encode("utf-8"))
-
     async def _stream(
-        self, connection: _Connection, call: _Call, outcome: Outcome, event: Any
+        self, connection: _Connection, call: Call, outcome: Outcome, event: Any
     ) -> None:
         response, source, request = outcome.response, outcome.source, outcome.request
         assert response is not None and source is not None and request is not None
@@ -292,44 +233,11 @@ class Runtime:
                     raise
                 except Exception as exc:
                     error = fault(exc, call.id)
-            self._check(await stream.end(error), call, "streamed response")
+            self.posts.check(await stream.end(error), call, "streamed response")
         except (_ClientGone, OSError) as exc:
             _client_gone(connection, request, response, stream, exc)
         finally:
             connection.limit = None
-
-
-@dataclass(slots=True)
-class _Call:
-    """One invocation as its posts need it: the id, the headers each post echoes (the
-    invocation id: a late answer cannot land on another invocation), and the bound on each
-    post, what is left of the deadline plus ``POST_MARGIN``."""
-
-    id: str
-    echo: bytes
-    deadline_ms: int | None = None
-    margin: float = POST_MARGIN
-
-    def limit(self) -> float:
-        if self.deadline_ms is None:
-            return self.margin
-        return max(self.deadline_ms / 1000 - time.time(), 0.0) + self.margin
-
-
-def _echo(headers: dict[str, str]) -> bytes:
-    invocation = headers.get("lambda-runtime-invocation-id")
-    if not invocation:
-        return b""
-    return b"Lambda-Runtime-Invocation-Id: " + invocation.encode("latin-1", "replace") + b"\r\n"
-
-
-class _PostFailed(Exception):
-    """A post got no reply (closed, garbage, or past its bound): it may have arrived, so it
-    is not sent again; the next ``/next`` goes on a new connection."""
-
-
-class _Fatal(RuntimeAPIError):
-    """The Runtime API answered 500: the runtime exits (non-recoverable, AWS's docs say)."""
 
 
 def _drain(fd: int) -> None:

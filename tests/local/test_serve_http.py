@@ -251,9 +251,9 @@ def test_a_timed_out_environment_is_replaced_by_a_fresh_one(
     server = serve(APP, "--timeout", "1")
     assert httpx.get(f"{server.url}/sleep?seconds=3", timeout=30).status_code == 502
     assert httpx.get(f"{server.url}/echo", timeout=30).status_code == 200
-    lines = [line for line in server.log.splitlines() if line.startswith('"GET')]
-    assert "env" not in lines[0]  # the timed-out one: its environment was killed
-    assert lines[1].split(" 200 ")[1].split()[2:4] == ["env", "2"]
+    timed_out = server.log_line('"GET /sleep?seconds=3" 502')
+    assert timed_out and " env " not in timed_out  # its environment was killed
+    assert server.log_line('"GET /echo" 200').split()[5:7] == ["env", "2"]
 
 
 def test_requests_past_concurrency_wait_then_answer_429_as_a_throttled_function(
