@@ -5,7 +5,6 @@ reach the client while the tool still works, measured as arrival times."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -14,6 +13,8 @@ from .runtime_emulators import REPO, cargo_lambda
 
 pytest.importorskip("mcp", reason="the official MCP SDK: pip install 'mcp>=2.3'")
 from mcp import Client  # noqa: E402
+
+from tests.mcp_client import count_with_progress  # noqa: E402
 
 EXAMPLE = REPO / "examples" / "mcp_server"
 
@@ -30,20 +31,8 @@ def mcp_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"{base}/lambda-url/_/mcp"
 
 
-async def _count(url: str, steps: int) -> tuple[list[float], float, str]:
-    arrivals: list[float] = []
-    async with Client(url, mode="legacy") as client:
-        started = time.monotonic()
-
-        async def progress(done: float, total: float | None, message: str | None) -> None:
-            arrivals.append(time.monotonic() - started)
-
-        result = await client.call_tool("count", {"steps": steps}, progress_callback=progress)
-        return arrivals, time.monotonic() - started, result.content[0].text
-
-
 def test_progress_streams_from_the_runtime_before_the_tool_returns(mcp_url: str) -> None:
-    arrivals, finished, text = asyncio.run(asyncio.wait_for(_count(mcp_url, 4), 60))
+    arrivals, finished, text = asyncio.run(asyncio.wait_for(count_with_progress(mcp_url, 4), 60))
     assert text == "counted to 4"
     assert len(arrivals) == 4
     assert arrivals[0] < finished - 0.4  # the tool sleeps 0.2 s a step: 0.6 s still to go
@@ -56,5 +45,3 @@ def test_a_sync_tool_answers_through_the_runtime(mcp_url: str) -> None:
             return (await client.call_tool("add", {"a": 40, "b": 2})).structured_content
 
     assert asyncio.run(asyncio.wait_for(add(), 60)) == {"result": 42}
-
-

@@ -19,6 +19,8 @@ from .conftest import Server
 pytest.importorskip("mcp", reason="the official MCP SDK: pip install 'mcp>=2.3'")
 from mcp import Client  # noqa: E402
 
+from tests.mcp_client import count_with_progress  # noqa: E402
+
 APP = "examples.mcp_server.app:handler"
 STREAMING = {"MCP_RESPONSE": "sse", "ASGI_LAMBDA_INVOKE_MODE": "RESPONSE_STREAM"}
 
@@ -27,23 +29,8 @@ def run(coroutine: Any) -> Any:
     return asyncio.run(asyncio.wait_for(coroutine, 30))
 
 
-async def count_with_progress(url: str, steps: int) -> tuple[list[float], float, str]:
-    """Progress arrival times and the result's, in seconds from the call."""
-    arrivals: list[float] = []
-    async with Client(url, mode="legacy") as client:
-        started = time.monotonic()
-
-        async def progress(done: float, total: float | None, message: str | None) -> None:
-            arrivals.append(time.monotonic() - started)
-
-        result = await client.call_tool("count", {"steps": steps}, progress_callback=progress)
-        return arrivals, time.monotonic() - started, result.content[0].text
-
-
 @pytest.mark.parametrize("mode", ["json", "sse"])
-def test_the_sdks_client_calls_tools_through_serve(
-    serve: Callable[..., Server], mode: str
-) -> None:
+def test_the_sdks_client_calls_tools_through_serve(serve: Callable[..., Server], mode: str) -> None:
     server = serve(APP, env={"MCP_RESPONSE": mode})
 
     async def calls() -> tuple[Any, str]:

@@ -66,19 +66,27 @@ def _dsn(backend: str, proxy_to: Any, request: pytest.FixtureRequest) -> tuple[s
     return f"s3://{name}/ws?region=us-east-1&endpoint_url={endpoint}", proxy
 
 
-@pytest.mark.parametrize("backend", ["redis", "postgresql", "dynamodb", "s3"])
-def test_connect_answers_500_well_inside_29_s_when_the_backend_freezes(
-    backend: str, proxy_to: Any, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
-) -> None:
+def connect_when_frozen(
+    backend: str, app: Any, proxy_to: Any, request: pytest.FixtureRequest
+) -> tuple[Any, float]:
+    """A ``$connect`` once the backend froze: (the answer, seconds it took).
+
+    A working connection first, so the frozen one is already open (pooled, kept alive)."""
     dsn, proxy = _dsn(backend, proxy_to, request)
     moto = request.getfixturevalue("moto_endpoint")
-    handler = asgi_handler(accepting_app, lifespan="off", dsn=dsn, api_gateway_endpoint_url=moto)
-    # a working connection first: the frozen one below is already open (pooled, kept alive)
+    handler = asgi_handler(app, lifespan="off", dsn=dsn, api_gateway_endpoint_url=moto)
     assert handler(connect_event("conn-before"), None) == {"statusCode": 200}
     proxy.freeze()
     start = time.monotonic()
     answer = handler(connect_event("conn-frozen"), None)
-    took = time.monotonic() - start
+    return answer, time.monotonic() - start
+
+
+@pytest.mark.parametrize("backend", ["redis", "postgresql", "dynamodb", "s3"])
+def test_connect_answers_500_well_inside_29_s_when_the_backend_freezes(
+    backend: str, proxy_to: Any, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answer, took = connect_when_frozen(backend, accepting_app, proxy_to, request)
     with capsys.disabled():
         print(f"\n{backend} frozen: $connect answered {answer} in {took:.1f} s")
     assert answer == {"statusCode": 500}
@@ -117,13 +125,6 @@ def test_an_outage_costs_an_invocation_one_bound_not_one_per_call(
     backend: str, proxy_to: Any, request: pytest.FixtureRequest
 ) -> None:
     # The app's join fails, then the clean-up of the half-made connection would wait again.
-    dsn, proxy = _dsn(backend, proxy_to, request)
-    moto = request.getfixturevalue("moto_endpoint")
-    handler = asgi_handler(joining_app, lifespan="off", dsn=dsn, api_gateway_endpoint_url=moto)
-    assert handler(connect_event("conn-before"), None) == {"statusCode": 200}
-    proxy.freeze()
-    start = time.monotonic()
-    answer = handler(connect_event("conn-frozen"), None)
-    took = time.monotonic() - start
+    answer, took = connect_when_frozen(backend, joining_app, proxy_to, request)
     assert answer == {"statusCode": 500}
     assert took < ONE_BOUND[backend] + MARGIN
