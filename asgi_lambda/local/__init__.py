@@ -68,6 +68,7 @@ def serve(
         log_level="warning",
         ws="websockets-sansio" if websocket else "none",
         lifespan="on",
+        timeout_graceful_shutdown=5,  # an open stream does not hold Ctrl-C or a reload
     )
     server = uvicorn.Server(config)
     # The socket already listens: a client that connects as soon as it reads the banner waits

@@ -66,6 +66,7 @@ class Environment:
         self.reader, self.writer = streams
         self.replies: asyncio.Queue[Reply] = asyncio.Queue()
         self.busy = False  # an invocation was sent and its last reply not yet read
+        self.dead = False  # its process has gone (its pipe closed): never to be leased again
         self.reading = asyncio.get_running_loop().create_task(self._read())
 
     async def _read(self) -> None:
@@ -77,6 +78,7 @@ class Environment:
                     (size,) = struct.unpack("!Q", await reader.readexactly(8))
                 self.replies.put_nowait(pickle.loads(await reader.readexactly(size)))
         except (asyncio.IncompleteReadError, ConnectionError):  # the process died: say so
+            self.dead = True
             self.replies.put_nowait(("failed", f"environment {self.number} exited"))
 
     async def _send(self, message: tuple[str, Any]) -> None:
@@ -102,7 +104,11 @@ class Environment:
     async def invoke(self, event: Any) -> None:
         """Send one invocation; its replies are then read with ``reply``."""
         self.busy = True
-        await self._send(("invoke", (event, self.timeout)))
+        try:
+            await self._send(("invoke", (event, self.timeout)))
+        except OSError as exc:  # it died between two invocations
+            self.dead = True
+            raise InvocationFailed(f"environment {self.number} exited ({exc})") from None
 
     def kill(self) -> None:
         self.reading.cancel()
@@ -174,7 +180,7 @@ class Environments:
             yield environment
         finally:
             async with self.freed:
-                if not environment.busy and environment.process.is_alive():
+                if not (environment.busy or environment.dead) and environment.process.is_alive():
                     self.idle.append(environment)
                 else:
                     self._retire(environment)

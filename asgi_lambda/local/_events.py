@@ -51,7 +51,8 @@ def http_event(
         context["path"] = f"/{stage}{path}" if source == "rest" else path
         context["identity"] = {"sourceIp": client_ip, "userAgent": _header(headers, "user-agent")}
     elif source.startswith("alb"):
-        port = host.rpartition(":")[2] if ":" in host else "80"
+        _, colon, port = host.rpartition(":")
+        port = port if colon and not port.endswith("]") else "80"  # "[::1]" has no port
         _replace_forwarded(event, client_ip, port)
     return event
 

@@ -24,7 +24,7 @@ from .._types import Message, Receive, Scope, Send
 from ._environments import Busy, Environments, InvocationFailed
 from ._events import http_event, websocket_event
 from ._responses import ContractError, HTTPAnswer, http_answer, refusal
-from ._streaming import relay
+from ._streaming import ClientGone, relay
 
 logger = logging.getLogger("asgi_lambda.local")
 API_GATEWAY_LIMIT = 29.0  # seconds API Gateway waits for an HTTP integration
@@ -76,19 +76,22 @@ class LocalGateway:
         else:
             await self._http(scope, receive, send)
 
-    async def invoke(self, event: Any, send: Send | None = None) -> tuple[int, Any, int]:
+    async def invoke(
+        self, event: Any, send: Send | None = None, receive: Receive | None = None
+    ) -> tuple[int, Any, int]:
         """One invocation in a free environment: ``(streamed status or 0, result, env)``.
 
-        With ``send`` (an HTTP request), a streamed answer goes straight to the client.
+        With ``send`` and ``receive`` (an HTTP request), a streamed answer goes straight to the
+        client, and stops if the client goes away.
         """
         async with self.environments.lease() as environment:
             await environment.invoke(event)
-            if send is None:
+            if send is None or receive is None:
                 kind, value = await environment.reply()
                 if kind == "failed":
                     raise InvocationFailed(value)
                 return 0, value, environment.number
-            status, result = await relay(environment.reply, send)
+            status, result = await relay(environment.reply, send, receive)
             return status, result, environment.number
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
@@ -141,10 +144,13 @@ class LocalGateway:
             return
         environment = 0
         try:
-            streamed, result, environment = await self.invoke(event, send)
+            streamed, result, environment = await self.invoke(event, send, receive)
             if streamed:
                 self._log(scope, streamed, started, "streamed", environment)
                 return
+        except ClientGone:  # its environment, still busy, was retired
+            self._log(scope, 200, started, "the client went away mid-stream: the app was stopped")
+            return
         except ConnectionAbortedError:
             self._log(scope, 200, started, "stream cut short by an app error")
             raise

@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from .._handler import Adapter
-from .._loop import get_loop
-from .._types import Send
+from .._loop import DeadlineExceededError, get_loop, wait_until
+from .._types import Receive, Send
 from ._environments import InvocationFailed
 
 logger = logging.getLogger("asgi_lambda.local")
@@ -46,6 +46,9 @@ async def _serve(adapter: Adapter, event: Any, context: Any, push: Push) -> None
 
     outcome = await adapter.invoke(event, context, True)
     request, response = outcome.request, outcome.response
+    if request is not None and request.after is not None and request.deadline is not None:
+        # as the runtime does: the deadline's timer cuts the app (its stream too) at the deadline
+        request.deadline.arm_timer(request.after, asyncio.get_running_loop())
     try:
         if response is None:
             push(("result", outcome.result))
@@ -54,26 +57,43 @@ async def _serve(adapter: Adapter, event: Any, context: Any, push: Push) -> None
         if response.stream is None:
             push(("chunk", response.body))
         else:
-            try:
-                async for chunk in response.stream:
-                    push(("chunk", chunk))
+            copy = asyncio.get_running_loop().create_task(_copy(response.stream, push))
+            try:  # bounded by the invocation's deadline, as the runtime bounds its streams
+                assert request is not None and request.deadline is not None
+                await wait_until(copy, request.deadline)
+                copy.result()
+            except DeadlineExceededError:
+                push(("end", "cut at the invocation's deadline"))
+                return
             except Exception as exc:  # logged by the core; the client's stream is cut short
                 push(("end", exc))
                 return
         push(("end", None))
     finally:
         if request is not None and request.after is not None and request.deadline is not None:
-            request.deadline.arm_timer(request.after, asyncio.get_running_loop())
             await _after(request.after, request.deadline)
 
 
-async def relay(next_item: Callable[[], Awaitable[Reply]], send: Send) -> tuple[int, Any]:
+async def _copy(stream: AsyncIterator[bytes], push: Push) -> None:
+    async for chunk in stream:
+        push(("chunk", chunk))
+
+
+class ClientGone(Exception):
+    """The client closed its connection mid-stream: the environment's work is abandoned."""
+
+
+async def relay(
+    next_item: Callable[[], Awaitable[Reply]], send: Send, receive: Receive
+) -> tuple[int, Any]:
     """On the server's loop: send what the environment replies; returns (status, result).
 
     A buffered answer is ``(0, result)``; a stream goes out chunk by chunk and is
     ``(status, None)``.  ``next_item`` bounds each wait by the invocation's timeout (raising
     ``TimeoutError``): the adapter's deadline ends a stream before that, so a longer wait means
-    a handler stuck outside it.
+    a handler stuck outside it.  A client that goes away mid-stream (``http.disconnect``) ends
+    the relay with ``ClientGone``: the environment, still busy, is then retired, as Lambda stops
+    a stream whose client left.
     """
     kind, value = await next_item()
     if kind == "failed":
@@ -82,9 +102,29 @@ async def relay(next_item: Callable[[], Awaitable[Reply]], send: Send) -> tuple[
         return 0, value
     status, headers = value
     await send({"type": "http.response.start", "status": status, "headers": headers})
+    gone = asyncio.ensure_future(_disconnected(receive))
+    try:
+        return await _chunks(next_item, send, gone, status)
+    finally:
+        gone.cancel()
+
+
+async def _disconnected(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def _chunks(
+    next_item: Callable[[], Awaitable[Reply]], send: Send, gone: asyncio.Future[None], status: int
+) -> tuple[int, Any]:
     while True:
+        item = asyncio.ensure_future(next_item())
+        await asyncio.wait((item, gone), return_when=asyncio.FIRST_COMPLETED)
+        if not item.done():
+            item.cancel()
+            raise ClientGone("the client went away mid-stream")
         try:
-            kind, value = await next_item()
+            kind, value = item.result()
         except TimeoutError as exc:  # the status has gone: all that is left is to cut it
             raise ConnectionAbortedError(str(exc)) from None
         if kind == "chunk":

@@ -98,6 +98,8 @@ class _Connection:
             headers += b"Content-Length: %d\r\n" % len(body)
         data = self.head(method, path, headers) + body
         self.limit = limit
+        if method == "POST":
+            self.drop_if_closed()
         try:
             for attempt in (1, 2):
                 sent = False
@@ -115,6 +117,22 @@ class _Connection:
         finally:
             self.limit = None
         raise AssertionError("unreachable")
+
+    def drop_if_closed(self) -> None:
+        """Before a request that must not be sent twice: a keep-alive connection the Runtime API
+        has closed meanwhile (its EOF already waiting) is dropped, so the request goes on a new
+        one instead of vanishing into a socket that accepts the bytes and answers nothing."""
+        sock = self._sock
+        if sock is None:
+            return
+        try:
+            closed = sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+        except BlockingIOError:
+            return  # open, nothing to read: the usual case
+        except OSError:
+            closed = True
+        if closed:
+            self.close()
 
     async def send_raw(self, data: bytes) -> None:
         """Part of a request (a streamed response's head or chunk); no retry once begun."""
@@ -142,7 +160,7 @@ class _Connection:
         if headers.get("transfer-encoding", "").lower() == "chunked":
             body, rest = await self._chunked(rest)
         else:
-            length = int(headers.get("content-length") or 0)
+            length = _number(headers.get("content-length") or "0", 10)
             while len(rest) < length:
                 data = await self._recv()
                 if not data:
@@ -161,7 +179,7 @@ class _Connection:
             while line_end < 0:
                 data += await self._more()
                 line_end = data.find(CRLF)
-            size = int(data[:line_end].split(b";", 1)[0], 16)
+            size = _number(data[:line_end].split(b";", 1)[0].decode("latin-1"), 16)
             data = data[line_end + 2 :]
             if size == 0:
                 end = data.find(CRLF)  # no trailers from the Runtime API: one empty line
@@ -181,6 +199,14 @@ class _Connection:
         return data
 
 
+def _number(text: str, base: int) -> int:
+    """A length from a reply; not a number is a malformed reply, not the app's ``ValueError``."""
+    try:
+        return int(text, base)
+    except ValueError:
+        raise RuntimeAPIError(f"a malformed reply from the Runtime API: {text[:40]!r}") from None
+
+
 class BlockingConnection(_Connection):
     """Blocking socket calls behind coroutine methods that never suspend.
 
@@ -191,26 +217,28 @@ class BlockingConnection(_Connection):
     def __init__(self, address: RuntimeAddress, wakeup: int | None = None) -> None:
         super().__init__(address)
         self.wakeup = wakeup
+        self._timeout: float | None = None  # what the socket has: set only when it changes
 
     async def _send(self, data: bytes) -> None:
         sock = self._sock
         if sock is None:
             sock = self._sock = self._connect()
+            self._timeout = self.limit
             if self.interrupted:  # a SIGTERM while connecting: this socket was not shut down
                 raise RuntimeAPIError("the runtime is shutting down")
-        sock.settimeout(self.limit)
+        if self._timeout != self.limit:
+            sock.settimeout(self.limit)
+            self._timeout = self.limit
         sock.sendall(data)
 
     async def _recv(self) -> bytes:
         sock = self._sock
         assert sock is not None
         wakeup = self.wakeup
-        if wakeup is not None:
+        if wakeup is not None and self.limit is None:  # the wait for /next (a post has its bound)
             fd = sock.fileno()
             while True:
-                ready = select.select((fd, wakeup), (), (), self.limit)[0]
-                if not ready:
-                    raise TimeoutError(f"no reply from the Runtime API in {self.limit:.1f} s")
+                ready = select.select((fd, wakeup), (), ())[0]
                 if wakeup in ready:
                     with contextlib.suppress(BlockingIOError):
                         os.read(wakeup, 512)  # the handler has run by now
@@ -238,6 +266,8 @@ class AsyncConnection(_Connection):
                 sock.close()
                 raise
             self._sock = sock
+            if self.interrupted:  # a SIGTERM while connecting: this socket was not shut down
+                raise RuntimeAPIError("the runtime is shutting down")
         await _bounded(loop.sock_sendall(sock, data), self.limit)
 
     async def _recv(self) -> bytes:

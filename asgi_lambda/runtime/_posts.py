@@ -35,6 +35,7 @@ class Call:
     echo: bytes
     deadline_ms: int | None = None
     margin: float = POST_MARGIN
+    posting: bool = False  # an answer has started towards the Runtime API: none may follow
 
     def limit(self) -> float:
         if self.deadline_ms is None:
@@ -103,6 +104,7 @@ class Poster:
     ) -> None:
         """POST ``/invocation/{id}/{kind}``: bounded, sent at most once, its refusal said."""
         path = self.address.path(f"/invocation/{call.id}/{kind}")
+        call.posting = True
         try:
             reply = await connection.exchange(
                 "POST", path, headers + call.echo, body, call.limit()

@@ -50,7 +50,7 @@ class Runtime:
         self._next = address.path("/invocation/next")
         self.posts = Poster(address, self.concurrency, JSON_TYPE, BYTES_TYPE)
         self.stopping = False  # SIGTERM came: no new invocations
-        self.inflight: set[str] = set()  # request ids, until answered
+        self.running: dict[str, Call] = {}  # invocations on a slot, answered or not, by id
         self._waiting: set[_Connection] = set()  # connections waiting for /next
         self._task: asyncio.Task[Any] | None = None
         self.wakeup: int | None = None  # the signal wake-up pipe (set by main)
@@ -76,18 +76,19 @@ class Runtime:
             connection.interrupt()
 
     def begin_grace(self, grace: float) -> None:
-        """On the loop, after ``stop``: what is still running ``grace`` seconds on is cut."""
-        if self.inflight:
+        """On the loop, after ``stop``: what is still running ``grace`` seconds on (an app, or
+        its work after the response) is cut."""
+        if self.running:
             logger.warning(
                 "SIGTERM: taking no new invocations; %d in flight get %.2f s to finish",
-                len(self.inflight),
+                len(self.running),
                 grace,
             )
             asyncio.get_running_loop().call_later(grace, self._cut)
 
     def _cut(self) -> None:
         task = self._task
-        if self.inflight and task is not None and not task.done():
+        if self.running and task is not None and not task.done():
             task.cancel()
 
     async def slot(self, connection: _Connection, invocations: int | None = None) -> None:
@@ -126,27 +127,32 @@ class Runtime:
         tenant = _logging.tenant_id.set(headers.get("lambda-runtime-aws-tenant-id"))
         call = Call(request_id, echo_header(headers))
         outcome: Outcome | None = None
-        inflight = self.inflight
-        inflight.add(request_id)
+        running = self.running
+        running[request_id] = call
+        cut = False  # by SIGTERM's grace: report_cut says so, if no answer had been posted
         try:
             outcome = await self._answer(connection, call, reply.body, headers)
-            inflight.discard(request_id)  # answered (not when cut by SIGTERM's grace)
         except PostFailed as exc:  # the answer may have arrived: it is not sent again
-            inflight.discard(request_id)
             logger.error("%s", exc)
         except Fatal:
+            raise
+        except asyncio.CancelledError:
+            cut = True
             raise
         except Exception as exc:
             try:
                 await self.posts.error(connection, call, fault(exc, request_id))
             except PostFailed as failed:
                 logger.error("%s", failed)
-            inflight.discard(request_id)
         finally:
-            if outcome is not None and outcome.request is not None:
-                await _after(outcome.request.after, outcome.request.deadline)
-            _logging.request_id.reset(token)
-            _logging.tenant_id.reset(tenant)
+            try:
+                if not cut and outcome is not None and outcome.request is not None:
+                    await _after(outcome.request.after, outcome.request.deadline)
+            finally:
+                if not cut:
+                    del running[request_id]
+                _logging.request_id.reset(token)
+                _logging.tenant_id.reset(tenant)
 
     async def _answer(
         self, connection: _Connection, call: Call, body: bytes, headers: dict[str, str]
@@ -180,18 +186,20 @@ class Runtime:
         return outcome
 
     def report_cut(self) -> None:
-        """After SIGTERM's grace: each invocation cut short gets an error, as Lambda reports a
-        runtime that exits mid-invocation, on a connection of its own (theirs was mid-request),
-        each post bounded (Lambda's SIGKILL is near)."""
-        if not self.inflight:
+        """After SIGTERM's grace: each invocation cut short before its answer was posted gets an
+        error, as Lambda reports a runtime that exits mid-invocation, on a connection of its own
+        (theirs was mid-request), each post bounded (Lambda's SIGKILL is near).  One whose
+        answer was being posted is not posted again: an answer goes at most once."""
+        if not self.running:
             return
+        unanswered = sorted(i for i, call in self.running.items() if not call.posting)
         logger.error(
             "SIGTERM: %d invocation(s) still running at the end of the grace were cut: %s",
-            len(self.inflight),
-            ", ".join(sorted(self.inflight)),
+            len(self.running),
+            ", ".join(sorted(self.running)),
         )
         loop = asyncio.get_event_loop()
-        for request_id in sorted(self.inflight):
+        for request_id in unanswered:
             payload = make_error(
                 "the execution environment shut down (SIGTERM) before the invocation finished",
                 "Runtime.ExitError",
@@ -206,7 +214,7 @@ class Runtime:
                 logger.error("could not report %s as cut: %s", request_id, exc)
             finally:
                 connection.close()
-        self.inflight.clear()
+        self.running.clear()
 
     async def _stream(
         self, connection: _Connection, call: Call, outcome: Outcome, event: Any
@@ -216,6 +224,8 @@ class Runtime:
         path = self.address.path(f"/invocation/{call.id}/response")
         stream = ResponseStream(connection, path, call.echo)
         connection.limit = call.limit()  # each write and the reply: a hung API is not waited on
+        connection.drop_if_closed()  # as before any post: not into a connection already closed
+        call.posting = True
         try:
             await stream.start(HTTP_INTEGRATION, (prelude(source, response, event), DELIMITER))
             error: dict[str, Any] | None = None
@@ -234,6 +244,8 @@ class Runtime:
                 except Exception as exc:
                     error = fault(exc, call.id)
             self.posts.check(await stream.end(error), call, "streamed response")
+        except Fatal:
+            raise
         except (_ClientGone, OSError) as exc:
             _client_gone(connection, request, response, stream, exc)
         finally:

@@ -32,7 +32,7 @@ from .._sources.websocket import WebSocketEvent, connect_request, message_body, 
 from .._types import ASGIApp, LambdaContext, LambdaEvent, LambdaResponse, Message, Scope
 from . import DEFAULT_DSN, Connection, WebSocketAPI, _management_api, store_for
 from ._cycle import WebSocketExchange, run_websocket_app
-from ._outage import begin_invocation
+from ._outage import begin_invocation, end_invocation
 from ._scope import (
     CONNECTION_TTL,
     DENIAL_EXTENSION,
@@ -78,29 +78,34 @@ class WebSocketHandler:
     def __call__(
         self, event: LambdaEvent, context: LambdaContext, source: EventSource | None = None
     ) -> LambdaResponse:
-        work = self._prepared(event, context)
-        if isinstance(work, dict):
-            return work
+        token = begin_invocation()
         try:
+            work = self._prepared(event, context)
+            if isinstance(work, dict):
+                return work
             return run(*work)
         except DeadlineExceededError:
             return {"statusCode": 504}
+        finally:
+            end_invocation(token)
 
     async def invoke(self, event: LambdaEvent, context: LambdaContext) -> LambdaResponse:
         """``__call__`` for the native runtime, which is already running on the loop."""
-        work = self._prepared(event, context)
-        if isinstance(work, dict):
-            return work
+        token = begin_invocation()
         try:
+            work = self._prepared(event, context)
+            if isinstance(work, dict):
+                return work
             return await run_bounded(*work)
         except DeadlineExceededError:
             return {"statusCode": 504}
+        finally:
+            end_invocation(token)
 
     def _prepared(
         self, event: LambdaEvent, context: LambdaContext
     ) -> tuple[Coroutine[Any, Any, LambdaResponse], Deadline] | LambdaResponse:
         """The invocation's work and deadline, or the answer to an event that cannot be served."""
-        begin_invocation()
         try:
             model = parse_event(event)
             handshake = None

@@ -12,7 +12,7 @@ task, and the worker threads store calls run in, get copies of the context that 
 
 from __future__ import annotations
 
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any, cast
 
 from .backends import BackendUnavailableError, ConnectionStore
@@ -22,9 +22,14 @@ _seen: ContextVar[list[BackendUnavailableError] | None] = ContextVar(
 )
 
 
-def begin_invocation() -> None:
+def begin_invocation() -> Token[list[BackendUnavailableError] | None]:
     """A new invocation: no outage seen yet (called before its tasks are made)."""
-    _seen.set([])
+    return _seen.set([])
+
+
+def end_invocation(token: Token[list[BackendUnavailableError] | None]) -> None:
+    """The invocation is over: what it saw does not reach the next (an HTTP one included)."""
+    _seen.reset(token)
 
 
 class _Guarded:

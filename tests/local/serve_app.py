@@ -19,6 +19,11 @@ from asgi_lambda import asgi_handler
 PNG = bytes(range(256)) * 4
 
 
+async def crash(request: Request) -> Response:
+    """Ends its environment's process, as an out-of-memory kill or os._exit would."""
+    os._exit(1)
+
+
 async def sleep(request: Request) -> Response:
     """Blocks its environment (a blocking call the deadline cannot cancel) for ``seconds``."""
     import time
@@ -111,6 +116,7 @@ app = Starlette(
         Route("/empty", empty),
         Route("/boom", boom),
         Route("/sleep", sleep),
+        Route("/crash", crash),
         WebSocketRoute("/", chat),
     ]
 )

@@ -437,3 +437,47 @@ def test_the_banner_comes_once_the_server_accepts_connections() -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.communicate()
+
+
+def test_a_client_that_leaves_mid_stream_frees_its_environment(
+    serve: Callable[..., Server],
+) -> None:
+    import time
+
+    server = serve(
+        "app:handler", "--source", "function-url", "--concurrency", "1", cwd=STREAMING_EXAMPLE
+    )
+    with httpx.stream("GET", f"{server.url}/tokens?delay=1", timeout=30) as reply:
+        next(reply.iter_raw())  # one token of eleven, a second apart; then the client leaves
+    started = time.monotonic()
+    assert httpx.get(f"{server.url}/health", timeout=15).status_code == 200
+    assert time.monotonic() - started < 8  # a fresh environment, not a wait for the stream
+    assert server.log_line("the client went away mid-stream")
+
+
+def test_a_stream_is_cut_at_the_function_timeout(serve: Callable[..., Server]) -> None:
+    import time
+
+    server = serve(
+        "app:handler", "--source", "function-url", "--timeout", "3", cwd=STREAMING_EXAMPLE
+    )
+    started = time.monotonic()
+    received = b""
+    try:
+        with httpx.stream("GET", f"{server.url}/tokens?delay=1", timeout=30) as reply:
+            for chunk in reply.iter_raw():
+                received += chunk
+    except httpx.RemoteProtocolError:
+        pass  # cut short, as Lambda cuts a stream at the function's timeout
+    assert time.monotonic() - started < 6  # eleven tokens would take 11 s
+    assert 0 < len(received.split()) < 11
+
+
+def test_an_environment_that_dies_is_a_502_and_never_serves_again(
+    serve: Callable[..., Server],
+) -> None:
+    server = serve(APP, "--concurrency", "1")
+    for _ in range(3):  # its pipe may close before the process is reaped: never leased again
+        assert httpx.get(f"{server.url}/crash", timeout=30).status_code == 502
+        assert httpx.get(f"{server.url}/echo", timeout=30).status_code == 200
+    assert "Traceback" not in server.log

@@ -60,7 +60,7 @@ def test_a_long_stream_does_not_hold_another_clients_request(
     server = serve(APP, "--source", "function-url", env=STREAMING)
 
     async def both() -> tuple[float, float]:
-        long = asyncio.create_task(count_with_progress(f"{server.url}/mcp", 10))  # 2 s
+        long = asyncio.create_task(count_with_progress(f"{server.url}/mcp", 20))  # 4 s
         await asyncio.sleep(0.5)
         started = time.monotonic()
         async with Client(f"{server.url}/mcp", mode="legacy") as client:
@@ -70,6 +70,6 @@ def test_a_long_stream_does_not_hold_another_clients_request(
         return quick, finished
 
     quick, long_took = run(both())
-    assert long_took > 1.9
-    assert quick < 1.5  # served while the stream was open, not after it
+    assert long_took > 3.9
+    assert quick < 3.0  # served while the stream was open (a cold start included), not after it
     assert " env 2" in server.log  # in a second execution environment

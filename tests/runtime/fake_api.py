@@ -50,6 +50,7 @@ class FakeRuntimeAPI:
         self.drop_next = False
         self.status_next: int | None = None
         self.posts: list[str] = []  # the path of every answer posted, in order
+        self.close_after_next = False  # close the keep-alive connection after the next /next
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -76,6 +77,9 @@ class FakeRuntimeAPI:
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
                     self.wfile.write(body)
+                    if api.close_after_next:  # as a server that drops an idle keep-alive does
+                        api.close_after_next = False
+                        self.close_connection = True
                 elif path == "/2018-06-01/runtime/restore/next":
                     api.restored += 1
                     self._reply(200)

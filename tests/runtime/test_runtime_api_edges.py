@@ -171,3 +171,20 @@ def test_json_logs_carry_the_tenant_id(api: FakeRuntimeAPI) -> None:
     access = [line for line in lines if line.get("requestId") == request_id]
     assert access and all(line["tenantId"] == "tenant-7" for line in access)
     assert all("tenantId" not in line for line in lines if line.get("requestId") != request_id)
+
+
+def test_a_post_after_the_api_dropped_the_keep_alive_connection_goes_on_a_new_one(
+    api: FakeRuntimeAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    api.close_after_next = True  # as a Runtime API that drops an idle keep-alive connection
+    request_id = api.queue(url_event("/nap", "seconds=0.2"))
+    serve(api, handler_target(), 1)
+    assert api.wait(request_id).kind == "response"  # not lost in the closed socket
+    assert "got no reply" not in caplog.text
+
+
+def test_a_500_to_a_streamed_response_ends_the_runtime_too(api: FakeRuntimeAPI) -> None:
+    api.queue(url_event("/stream"))
+    api.status_next = 500
+    with pytest.raises(RuntimeAPIError, match="answered 500 to the streamed response"):
+        serve(api, handler_target(), 1, stream=True)

@@ -125,3 +125,36 @@ def test_an_invocation_past_the_grace_is_cut_and_reported_as_an_error(tmp_path: 
     assert answer.headers["lambda-runtime-function-error-type"] == "Runtime.ExitError"
     assert f"were cut: {request_id}" in output
     assert (tmp_path / "shutdown.log").read_text() == "lifespan shutdown\n"
+
+
+def test_work_after_the_response_is_cut_at_the_grace_too(tmp_path: Path) -> None:
+    api = FakeRuntimeAPI()
+    try:
+        request_id = api.queue(url_event("/background"))
+        process = start(api, tmp_path, STREAM_GAP="20", ASGI_LAMBDA_SHUTDOWN_GRACE="0.3")
+        assert api.wait(request_id, timeout=20).kind == "response"  # answered; 20 s of work left
+        status, output, took = stop(process)
+        posts = [p for p in api.posts if request_id in p]
+    finally:
+        api.close()
+    assert status == 0, output
+    assert took < 2.0
+    assert posts == [f"/2018-06-01/runtime/invocation/{request_id}/response"]  # nothing after
+    assert (tmp_path / "shutdown.log").read_text() == "lifespan shutdown\n"
+
+
+def test_an_answer_being_posted_at_the_cut_is_not_followed_by_an_error(tmp_path: Path) -> None:
+    api = FakeRuntimeAPI()
+    try:
+        request_id = api.queue(url_event("/hello"))
+        api.hang_next = 3.0  # the Runtime API holds its reply to the answer past the grace
+        process = start(
+            api, tmp_path, AWS_LAMBDA_MAX_CONCURRENCY="2", ASGI_LAMBDA_SHUTDOWN_GRACE="0.3"
+        )
+        api.wait(request_id, timeout=20)
+        status, output, _ = stop(process)
+        posts = [p.rsplit("/", 1)[1] for p in api.posts if request_id in p]
+    finally:
+        api.close()
+    assert status == 0, output
+    assert posts == ["response"]  # an answer goes at most once

@@ -72,3 +72,21 @@ def test_a_local_store_is_not_wrapped() -> None:
     local = _Flaky()
     local.local = True  # type: ignore[misc]
     assert guarded(local) is local  # type: ignore[arg-type]
+
+
+def test_what_an_invocation_saw_does_not_reach_code_after_it() -> None:
+    from asgi_lambda.websockets._outage import end_invocation
+
+    backend = _Flaky()
+    store: Any = guarded(backend)  # type: ignore[arg-type]
+
+    def http_after_a_websocket_invocation() -> str | None:
+        token = begin_invocation()
+        with pytest.raises(BackendUnavailableError):
+            store.save("c", "{}")
+        end_invocation(token)
+        backend.down = False
+        return store.load("c")  # an HTTP request's WebSocketAPI.members(), say
+
+    assert contextvars.copy_context().run(http_after_a_websocket_invocation) is None
+    assert backend.calls == ["save", "load"]
