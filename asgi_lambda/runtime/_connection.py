@@ -28,6 +28,7 @@ from ._address import RuntimeAddress
 T = TypeVar("T")
 CRLF = b"\r\n"
 RECV_SIZE = 256 * 1024
+_SMALL = 64 * 1024  # bytes a request may have and still go out without a send timeout
 
 
 class RuntimeAPIError(ConnectionError):
@@ -123,12 +124,10 @@ class _Connection:
         has closed meanwhile (its EOF already waiting) is dropped, so the request goes on a new
         one instead of vanishing into a socket that accepts the bytes and answers nothing."""
         sock = self._sock
-        if sock is None:
-            return
+        if sock is None or not select.select((sock,), (), (), 0)[0]:
+            return  # nothing to read: open, the usual case
         try:
             closed = sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
-        except BlockingIOError:
-            return  # open, nothing to read: the usual case
         except OSError:
             closed = True
         if closed:
@@ -223,20 +222,28 @@ class BlockingConnection(_Connection):
         sock = self._sock
         if sock is None:
             sock = self._sock = self._connect()
-            self._timeout = self.limit
+            self._timeout = sock.gettimeout()
             if self.interrupted:  # a SIGTERM while connecting: this socket was not shut down
                 raise RuntimeAPIError("the runtime is shutting down")
-        if self._timeout != self.limit:
-            sock.settimeout(self.limit)
-            self._timeout = self.limit
+        # A small request fits the socket's buffer, so sending cannot wait; a large one (a
+        # response near 6 MB) could, on a Runtime API that stopped reading: only then the
+        # socket gets the bound as its timeout (two more system calls).
+        timeout = self.limit if len(data) > _SMALL else None
+        if self._timeout != timeout:
+            sock.settimeout(timeout)
+            self._timeout = timeout
         sock.sendall(data)
 
     async def _recv(self) -> bytes:
         sock = self._sock
         assert sock is not None
-        wakeup = self.wakeup
-        if wakeup is not None and self.limit is None:  # the wait for /next (a post has its bound)
-            fd = sock.fileno()
+        limit = self.limit
+        fd = sock.fileno()
+        if limit is not None:  # a post's reply: bounded
+            if not select.select((fd,), (), (), limit)[0]:
+                raise TimeoutError(f"no reply from the Runtime API in {limit:.1f} s")
+        elif self.wakeup is not None:  # the wait for /next: a signal ends it too
+            wakeup = self.wakeup
             while True:
                 ready = select.select((fd, wakeup), (), ())[0]
                 if wakeup in ready:
