@@ -7,9 +7,10 @@ environment busy starts a new one, up to ``--concurrency``; past that it waits f
 never holds another client's requests.  An environment whose invocation runs past the timeout
 is killed, as Lambda ends an environment that timed out; the next request gets a fresh one.
 
-The gateway and an environment speak over a pipe: the gateway sends ``("invoke", event)`` or
-``("shutdown", None)``; the environment answers ``("result", value)``, ``("failed", text)``, or
-a stream: ``("start", (status, headers))``, ``("chunk", bytes)``..., ``("end", None|text)``.
+The gateway and an environment speak over a pipe: the gateway sends ``("invoke", event)``,
+``("cancel", None)`` (a stream's client went away) or ``("shutdown", None)``; the environment
+answers ``("result", value)``, ``("failed", text)``, or a stream: ``("start", (status,
+headers))``, ``("chunk", bytes)``..., ``("end", None|text)``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ Reply = tuple[str, Any]
 FINAL = frozenset({"result", "failed", "end", "stopped"})  # the last reply of an exchange
 INIT_TIMEOUT = 30.0  # seconds an environment may take to import the handler (Lambda: 10)
 SHUTDOWN_TIMEOUT = 5.0  # seconds for the handler's lifespan shutdown at exit
+CANCEL_TIMEOUT = 5.0  # seconds for an app to stop once its stream's client went away
 GRACE = 1.0  # past the timeout an invocation has timed out (the handler's own 504 comes first)
 
 
@@ -109,6 +111,19 @@ class Environment:
         except OSError as exc:  # it died between two invocations
             self.dead = True
             raise InvocationFailed(f"environment {self.number} exited ({exc})") from None
+
+    async def abandon(self) -> None:
+        """The client of the stream being served went away: stop the app and wait for the
+        stream's end (the environment is then free again); one that does not end within
+        ``CANCEL_TIMEOUT`` stays busy, so its lease retires it."""
+        if not self.busy:  # its stream had ended as the client left
+            return
+        try:
+            await self._send(("cancel", None))
+            while (await self.reply(CANCEL_TIMEOUT))[0] not in FINAL:
+                pass
+        except (OSError, TimeoutError):
+            logger.warning("environment %d did not stop its app in time: killed", self.number)
 
     def kill(self) -> None:
         self.reading.cancel()
@@ -263,10 +278,12 @@ def environment_main(pipe: Connection, target: str, source: str) -> None:
             shutdown_all()
             pipe.send(("stopped", None))
             return
+        if kind == "cancel":  # for a stream that had ended as its client went away
+            continue
         event, timeout = value
         context = LambdaContext(function_name="asgi-lambda-local", timeout=timeout)
         if streaming is not None:
-            serve_streaming(streaming, event, context, push)
+            serve_streaming(streaming, event, context, push, pipe)
             continue
         try:
             result = handler(event, context)

@@ -24,7 +24,7 @@ from .._types import Message, Receive, Scope, Send
 from ._environments import Busy, Environments, InvocationFailed
 from ._events import http_event, websocket_event
 from ._responses import ContractError, HTTPAnswer, http_answer, refusal
-from ._streaming import ClientGone, relay
+from ._streaming import CLIENT_GONE, ClientGone, relay
 
 logger = logging.getLogger("asgi_lambda.local")
 API_GATEWAY_LIMIT = 29.0  # seconds API Gateway waits for an HTTP integration
@@ -91,7 +91,11 @@ class LocalGateway:
                 if kind == "failed":
                     raise InvocationFailed(value)
                 return 0, value, environment.number
-            status, result = await relay(environment.reply, send, receive)
+            try:
+                status, result = await relay(environment.reply, send, receive)
+            except ClientGone:
+                await environment.abandon()
+                raise ClientGone(environment.number) from None
             return status, result, environment.number
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
@@ -148,8 +152,8 @@ class LocalGateway:
             if streamed:
                 self._log(scope, streamed, started, "streamed", environment)
                 return
-        except ClientGone:  # its environment, still busy, was retired
-            self._log(scope, 200, started, "the client went away mid-stream: the app was stopped")
+        except ClientGone as gone:  # its environment stopped the app
+            self._log(scope, 200, started, CLIENT_GONE, gone.environment)
             return
         except ConnectionAbortedError:
             self._log(scope, 200, started, "stream cut short by an app error")

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
+from multiprocessing.connection import Connection
 from typing import Any
 
 from .._handler import Adapter
@@ -22,6 +23,7 @@ logger = logging.getLogger("asgi_lambda.local")
 
 Reply = tuple[str, Any]
 Push = Callable[[Reply], None]
+CLIENT_GONE = "the client went away: the app was stopped"  # a stream's end when so cut
 
 
 def streaming_adapter(handler: Any) -> Adapter | None:
@@ -33,15 +35,21 @@ def streaming_adapter(handler: Any) -> Adapter | None:
     return adapter if mode.upper() == "RESPONSE_STREAM" else None
 
 
-def serve_streaming(adapter: Adapter, event: Any, context: Any, push: Push) -> None:
-    """In the environment: serve ``event``, pushing ("start"|"chunk"|"end"|"result", ...)."""
+def serve_streaming(
+    adapter: Adapter, event: Any, context: Any, push: Push, pipe: Connection
+) -> None:
+    """In the environment: serve ``event``, pushing ("start"|"chunk"|"end"|"result", ...).
+
+    While the stream runs, a ``("cancel", None)`` on ``pipe`` (its client went away) stops the
+    app, as the runtime stops it on Lambda; the stream then ends with ``("end", CLIENT_GONE)``.
+    """
     try:
-        get_loop().run_until_complete(_serve(adapter, event, context, push))
+        get_loop().run_until_complete(_serve(adapter, event, context, push, pipe))
     except Exception as exc:  # the invocation failed before any answer: the caller's 502
         push(("failed", exc))
 
 
-async def _serve(adapter: Adapter, event: Any, context: Any, push: Push) -> None:
+async def _serve(adapter: Adapter, event: Any, context: Any, push: Push, pipe: Connection) -> None:
     from ..runtime._runtime import _after  # the runtime's own after-work rules
 
     outcome = await adapter.invoke(event, context, True)
@@ -57,21 +65,39 @@ async def _serve(adapter: Adapter, event: Any, context: Any, push: Push) -> None
         if response.stream is None:
             push(("chunk", response.body))
         else:
-            copy = asyncio.get_running_loop().create_task(_copy(response.stream, push))
+            assert request is not None and request.deadline is not None
+            loop = asyncio.get_running_loop()
+            copy = loop.create_task(_copy(response.stream, push))
+            loop.add_reader(pipe.fileno(), _on_cancel, pipe, copy)
             try:  # bounded by the invocation's deadline, as the runtime bounds its streams
-                assert request is not None and request.deadline is not None
                 await wait_until(copy, request.deadline)
                 copy.result()
             except DeadlineExceededError:
                 push(("end", "cut at the invocation's deadline"))
                 return
+            except asyncio.CancelledError:  # the client went away: stop the app, as on Lambda
+                if request.after is not None:
+                    request.after.cancel()
+                if hasattr(response.stream, "aclose"):
+                    await response.stream.aclose()
+                push(("end", CLIENT_GONE))
+                return
             except Exception as exc:  # logged by the core; the client's stream is cut short
                 push(("end", exc))
                 return
+            finally:
+                loop.remove_reader(pipe.fileno())
         push(("end", None))
     finally:
         if request is not None and request.after is not None and request.deadline is not None:
             await _after(request.after, request.deadline)
+
+
+def _on_cancel(pipe: Connection, copy: asyncio.Task[None]) -> None:
+    """The gateway's word while a stream runs: only ``cancel`` is sent then."""
+    kind, _ = pipe.recv()
+    if kind == "cancel":
+        copy.cancel()
 
 
 async def _copy(stream: AsyncIterator[bytes], push: Push) -> None:
@@ -80,7 +106,11 @@ async def _copy(stream: AsyncIterator[bytes], push: Push) -> None:
 
 
 class ClientGone(Exception):
-    """The client closed its connection mid-stream: the environment's work is abandoned."""
+    """The client closed its connection mid-stream; ``environment`` is the one that served it."""
+
+    def __init__(self, environment: int = 0) -> None:
+        super().__init__("the client went away mid-stream")
+        self.environment = environment
 
 
 async def relay(
@@ -92,8 +122,8 @@ async def relay(
     ``(status, None)``.  ``next_item`` bounds each wait by the invocation's timeout (raising
     ``TimeoutError``): the adapter's deadline ends a stream before that, so a longer wait means
     a handler stuck outside it.  A client that goes away mid-stream (``http.disconnect``) ends
-    the relay with ``ClientGone``: the environment, still busy, is then retired, as Lambda stops
-    a stream whose client left.
+    the relay with ``ClientGone``: the caller then stops the environment's app
+    (``Environment.abandon``), as the runtime stops a stream whose client left.
     """
     kind, value = await next_item()
     if kind == "failed":
@@ -122,7 +152,10 @@ async def _chunks(
         await asyncio.wait((item, gone), return_when=asyncio.FIRST_COMPLETED)
         if not item.done():
             item.cancel()
-            raise ClientGone("the client went away mid-stream")
+            # settled first: a reply read as it was cancelled is not lost (3.11's wait_for
+            # returns it then), and a final one leaves the environment free (not busy)
+            await asyncio.gather(item, return_exceptions=True)
+            raise ClientGone()
         try:
             kind, value = item.result()
         except TimeoutError as exc:  # the status has gone: all that is left is to cut it

@@ -439,7 +439,7 @@ def test_the_banner_comes_once_the_server_accepts_connections() -> None:
             process.communicate()
 
 
-def test_a_client_that_leaves_mid_stream_frees_its_environment(
+def test_a_client_that_leaves_mid_stream_stops_the_app_and_frees_its_environment(
     serve: Callable[..., Server],
 ) -> None:
     import time
@@ -451,8 +451,9 @@ def test_a_client_that_leaves_mid_stream_frees_its_environment(
         next(reply.iter_raw())  # one token of eleven, a second apart; then the client leaves
     started = time.monotonic()
     assert httpx.get(f"{server.url}/health", timeout=15).status_code == 200
-    assert time.monotonic() - started < 8  # a fresh environment, not a wait for the stream
-    assert server.log_line("the client went away mid-stream")
+    assert time.monotonic() - started < 3  # not a wait for the stream's ten seconds
+    assert "env 1 (the client went away: the app was stopped)" in server.log_line("/tokens")
+    assert " env 1" in server.log_line("/health")  # the same environment: no second cold start
 
 
 def test_a_stream_is_cut_at_the_function_timeout(serve: Callable[..., Server]) -> None:
