@@ -11,6 +11,7 @@ remains the measure of record.  Needs ``valgrind`` on the PATH.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -43,7 +44,10 @@ def _count(event_name: str, contender: str, calls: int) -> int:
         contender,
         str(calls),
     ]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stderr
+    # a fixed hash seed: set and dict layouts, so the count, are the same from run to run
+    # (a random one moved it by about 3k instructions per invocation)
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    output = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stderr
     found = re.search(r"refs:\s+([\d,]+)", output)
     if found is None:
         raise RuntimeError(f"no instruction count in callgrind's output:\n{output}")
