@@ -8,6 +8,7 @@ in an execution environment of its own, as Lambda would.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -60,16 +61,19 @@ def test_a_long_stream_does_not_hold_another_clients_request(
     server = serve(APP, "--source", "function-url", env=STREAMING)
 
     async def both() -> tuple[float, float]:
-        long = asyncio.create_task(count_with_progress(f"{server.url}/mcp", 20))  # 4 s
-        await asyncio.sleep(0.5)
+        """When each client had its answer, in seconds from the start."""
         started = time.monotonic()
+        long = asyncio.create_task(count_with_progress(f"{server.url}/mcp", 30))  # 6 s
+        await asyncio.sleep(0.5)
         async with Client(f"{server.url}/mcp", mode="legacy") as client:
             await client.call_tool("add", {"a": 1, "b": 1})
         quick = time.monotonic() - started
-        _, finished, _ = await long
-        return quick, finished
+        await long
+        return quick, time.monotonic() - started
 
-    quick, long_took = run(both())
-    assert long_took > 3.9
-    assert quick < 3.0  # served while the stream was open (a cold start included), not after it
-    assert " env 2" in server.log  # in a second execution environment
+    quick, long = run(both())
+    # served while the stream was open, a cold start included (2.5 s on a loaded machine),
+    # not queued behind it
+    assert quick < long - 1.0
+    environments = set(re.findall(r" env (\d+)", server.log))
+    assert len(environments) >= 2  # the second client in an execution environment of its own
