@@ -18,6 +18,7 @@ import os
 import time
 from typing import Any
 
+from .. import _logsink
 from .._errors import ConfigurationError
 from .._http.middleware import CallNext
 from .._http.request import Request
@@ -133,13 +134,21 @@ class AccessLog:
         self, request: Request, status: int | str, duration_ms: float, cold_start: bool
     ) -> None:
         logger = self.logger
+        request_id = getattr(request.context, "aws_request_id", None)
+        method, path = printable(request.method), printable(request.path)
+        sink = _logsink.sink  # under the runtime: the same line, without a LogRecord
+        if sink is not None and not self.powertools:
+            line = (
+                f'"{method} {path}" {status} {duration_ms:.2f}ms source={request.source} '
+                f"request_id={request_id or '-'}"
+            )
+            if sink(logger, line):
+                return
         # With no handler anywhere up the hierarchy an INFO record is built and then dropped
         # (logging's last-resort handler only takes warnings): about 20us per request for
         # nothing, so skip it.  On Lambda the runtime's root handler makes this False.
         if not self.powertools and not (logger.isEnabledFor(logging.INFO) and logger.hasHandlers()):
             return
-        request_id = getattr(request.context, "aws_request_id", None)
-        method, path = printable(request.method), printable(request.path)
         fields = {
             "http_method": method,
             "path": path,

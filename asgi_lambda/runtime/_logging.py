@@ -19,6 +19,8 @@ import os
 import sys
 import time
 
+from .. import _logsink
+
 tenant_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "asgi_lambda_tenant_id", default=None
 )
@@ -96,6 +98,51 @@ def json_format() -> bool:
     return os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
 
 
+class _Direct:
+    """The access line's sink (``asgi_lambda._logsink``): the text handler's bytes, written
+    without a ``LogRecord`` while the runtime's handler is the only one that could see it."""
+
+    def __init__(self, handler: logging.Handler, formatter: logging.Formatter) -> None:
+        self.handler = handler
+        self.formatter = formatter
+        self.filters = list(handler.filters)
+        self.root = logging.getLogger()
+        self.second = -1
+        self.stamp = ""  # the timestamp's text up to the second, made once a second
+
+    def __call__(self, logger: logging.Logger, message: str) -> bool:
+        if not self._alone(logger):
+            return False
+        now = time.time()
+        second = int(now)
+        if second != self.second:
+            self.second, self.stamp = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))
+        msecs = int((now - second) * 1000)
+        write(f"[INFO]\t{self.stamp}.{msecs:03d}Z\t{request_id.get() or ''}\t{message}", 20)
+        return True
+
+    def _alone(self, logger: logging.Logger) -> bool:
+        """Would an INFO record of ``logger`` reach this handler, and it alone, unchanged?"""
+        if not isinstance(logger, logging.Logger) or not logger.isEnabledFor(logging.INFO):
+            return False  # a LoggerAdapter may add to the record
+        handler, root = self.handler, self.root
+        if (
+            root.handlers != [handler]
+            or root.filters
+            or handler.filters != self.filters
+            or handler.formatter is not self.formatter
+            or handler.level > logging.INFO
+            or logging.getLogRecordFactory() is not logging.LogRecord
+        ):
+            return False
+        node: logging.Logger | None = logger
+        while node is not None and node is not root:
+            if node.handlers or node.filters or not node.propagate:
+                return False
+            node = node.parent
+        return node is root
+
+
 def configure() -> None:
     """Install the root handler, once, as the managed runtime does."""
     global _telemetry
@@ -115,6 +162,9 @@ def configure() -> None:
         handler.setFormatter(formatter)
     handler.addFilter(_RequestId())
     root.addHandler(handler)
+    if not json_format():
+        assert handler.formatter is not None
+        _logsink.sink = _Direct(handler, handler.formatter)
     level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
     level = "DEBUG" if level == "TRACE" else level
     known = isinstance(logging.getLevelName(level), int)  # getLevelNamesMapping is 3.11+
