@@ -203,7 +203,8 @@ class Adapter:
         request.stream = stream and streams(source, event)
         deadline = request.deadline = self.deadline(context)
         try:
-            response = await run_bounded(self._serve(request), deadline)
+            # left armed: the caller points it at request.after, then disarms (_after)
+            response = await run_bounded(self._serve(request), deadline, keep_armed=True)
         except DeadlineExceededError:
             log_timeout(request, deadline, "the app (it ignored cancellation)")
             response = timeout_response()

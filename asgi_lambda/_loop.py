@@ -109,19 +109,26 @@ def _collect(task: asyncio.Task[Any]) -> None:
         task.exception()
 
 
-async def run_bounded(coroutine: Coroutine[Any, Any, T], deadline: Deadline) -> T:
+async def run_bounded(
+    coroutine: Coroutine[Any, Any, T], deadline: Deadline, keep_armed: bool = False
+) -> T:
     """``run``'s twin for code already on the loop (the native runtime): same deadline rules.
 
     The work runs as a task of its own, cancelled at ``deadline.at``; if it is still running at
     ``deadline.stop_at`` it is abandoned and ``DeadlineExceededError`` raised.  The loop is never
-    stopped: other invocations may be running on it.
+    stopped: other invocations may be running on it.  With ``keep_armed``, work that ends well
+    leaves the deadline's timer armed, for the caller to point at the app's work after the
+    response (``arm_timer``) and disarm at the end: one timer an invocation, not two.
     """
     loop = asyncio.get_running_loop()
     task = loop.create_task(coroutine)
     deadline.arm_timer(task, loop)
     try:
         result: T = await wait_until(task, deadline)
-    finally:
+    except BaseException:
+        deadline.disarm()
+        raise
+    if not keep_armed:
         deadline.disarm()
     return result
 
