@@ -82,8 +82,13 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+BEFORE = "asgi-lambda runtime, before"  # --before DIR: the same, from another checkout
+
+
 @contextmanager
-def _running(contender: str, handler: str) -> Iterator[tuple[http.client.HTTPConnection, int]]:
+def _running(
+    contender: str, handler: str, root: Path = REPO
+) -> Iterator[tuple[http.client.HTTPConnection, int]]:
     import socket
     import subprocess
 
@@ -96,7 +101,7 @@ def _running(contender: str, handler: str) -> Iterator[tuple[http.client.HTTPCon
     port, api_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_LAMBDA_", "_HANDLER"))}
     env.pop("AWS_EXECUTION_ENV", None)
-    env.update(_HANDLER=handler, LAMBDA_TASK_ROOT=str(REPO), PYTHONPATH=str(REPO))
+    env.update(_HANDLER=handler, LAMBDA_TASK_ROOT=str(root), PYTHONPATH=str(root))
     command = [
         str(_rie_binary()),
         "--runtime-interface-emulator-address",
@@ -108,7 +113,7 @@ def _running(contender: str, handler: str) -> Iterator[tuple[http.client.HTTPCon
         *([handler] if handler != "-" else []),
     ]
     process = subprocess.Popen(
-        command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command, env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         deadline = time.monotonic() + 30
@@ -134,14 +139,19 @@ def _invoke(connection: http.client.HTTPConnection, body: bytes) -> Any:
     return json.loads(response.read())
 
 
-def measure(case: str, invocations: int, rounds: int) -> dict[str, list[float]]:
+def measure(
+    case: str, invocations: int, rounds: int, before_tree: Path | None = None
+) -> dict[str, list[float]]:
     body = json.dumps(EVENTS[case]()).encode()
-    results: dict[str, list[float]] = {name: [] for name in CONTENDERS}
+    names = list(CONTENDERS) + ([BEFORE] if before_tree is not None else [])
+    results: dict[str, list[float]] = {name: [] for name in names}
     for index in range(rounds):
-        names = list(CONTENDERS)
         shift = index % len(names)
         for name in names[shift:] + names[:shift]:
-            with _running(name, HANDLERS[case][name]) as (connection, rie_pid):
+            ours = "asgi-lambda runtime"
+            handler = HANDLERS[case][ours if name == BEFORE else name]
+            root = before_tree if name == BEFORE and before_tree is not None else REPO
+            with _running(ours if name == BEFORE else name, handler, root) as (connection, rie_pid):
                 answer = _invoke(connection, body)  # init, and a check
                 if answer.get("statusCode") != 200:
                     raise AssertionError(f"{name} answered {answer!r}")
@@ -162,6 +172,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--case", action="append", choices=sorted(EVENTS))
     parser.add_argument("--chart", metavar="SVG", help="also draw the medians as a bar chart")
+    parser.add_argument(
+        "--before",
+        metavar="DIR",
+        type=Path,
+        help="also run asgi-lambda's runtime from this checkout (git worktree add DIR REV), "
+        "interleaved with the rest: a change's before and after from one run",
+    )
     args = parser.parse_args(argv)
     chart_cases: list[tuple[str, str, dict[str, float]]] = []
     print(f"CPU of the runtime process per invocation, under RIE; Python {sys.version.split()[0]}")
@@ -169,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| app | contender | CPU us/inv | awslambdaric + Mangum / this |")
     print("|---|---|--:|--:|")
     for case in args.case or sorted(EVENTS, reverse=True):
-        results = measure(case, args.invocations, args.rounds)
+        results = measure(case, args.invocations, args.rounds, args.before)
         baseline = statistics.median(results["awslambdaric + Mangum"])
         for name, values in results.items():
             median = statistics.median(values)

@@ -52,6 +52,7 @@ class _Connection:
         self._host = f"Host: {address.host_header}\r\n".encode("latin-1")
         self._sock: socket.socket | None = None
         self._buffer = b""
+        self.sent_ahead = b""  # a request sent behind a post (``exchange(then=)``), unanswered
 
     def _connect(self) -> socket.socket:
         address = (self.address.host, self.address.port)
@@ -73,6 +74,7 @@ class _Connection:
             self._sock.close()
             self._sock = None
         self._buffer = b""
+        self.sent_ahead = b""
 
     def head(self, method: str, path: str, headers: bytes) -> bytes:
         return b"".join(
@@ -86,7 +88,13 @@ class _Connection:
         raise NotImplementedError
 
     async def exchange(
-        self, method: str, path: str, headers: bytes, body: bytes = b"", limit: float | None = None
+        self,
+        method: str,
+        path: str,
+        headers: bytes,
+        body: bytes = b"",
+        limit: float | None = None,
+        then: bytes = b"",
     ) -> Reply:
         """Send one request and read its reply, each socket wait bounded by ``limit``.
 
@@ -94,7 +102,26 @@ class _Connection:
         posted at most once (a late duplicate could land on another invocation).  A ``GET``, or
         a ``POST`` whose sending failed (the server had closed a keep-alive connection), is
         retried once on a new connection.
+
+        ``then`` is the next request (a ``GET`` with no body), sent in the same write: HTTP/1.1
+        pipelining, one system call less an invocation.  Its reply is left unread, for the
+        exchange that asks for the same request next; a closed connection forgets it, and that
+        exchange sends it again on a new one.
         """
+        if self.sent_ahead:
+            ahead, self.sent_ahead = self.sent_ahead, b""
+            if ahead != self.head(method, path, headers) or body:
+                self.close()  # its reply would be taken for this one's
+            else:
+                self.limit = limit
+                try:
+                    return await self.reply()
+                except (ConnectionError, OSError):
+                    self.close()  # as a GET that failed: sent again, on a new connection
+                    if self.interrupted:
+                        raise
+                finally:
+                    self.limit = None
         if body or method == "POST":
             headers += b"Content-Length: %d\r\n" % len(body)
         data = self.head(method, path, headers) + body
@@ -107,9 +134,12 @@ class _Connection:
                 try:
                     if self.interrupted:
                         raise RuntimeAPIError("the runtime is shutting down")
-                    await self._send(data)
+                    await self._send(data + then if attempt == 1 else data)
                     sent = True
-                    return await self.reply()
+                    reply = await self.reply()
+                    if attempt == 1 and self._sock is not None:  # not closed by the reply
+                        self.sent_ahead = then
+                    return reply
                 except (ConnectionError, OSError) as exc:
                     self.close()
                     again = not (sent and method == "POST") and not isinstance(exc, TimeoutError)

@@ -100,14 +100,21 @@ class Poster:
         await self.post(connection, call, "error", headers, json.dumps(payload).encode("utf-8"))
 
     async def post(
-        self, connection: _Connection, call: Call, kind: str, headers: bytes, body: bytes
+        self,
+        connection: _Connection,
+        call: Call,
+        kind: str,
+        headers: bytes,
+        body: bytes,
+        then: bytes = b"",
     ) -> None:
-        """POST ``/invocation/{id}/{kind}``: bounded, sent at most once, its refusal said."""
+        """POST ``/invocation/{id}/{kind}``: bounded, sent at most once, its refusal said;
+        ``then``, the next request, goes in the same write (``exchange``)."""
         path = self.address.path(f"/invocation/{call.id}/{kind}")
         call.posting = True
         try:
             reply = await connection.exchange(
-                "POST", path, headers + call.echo, body, call.limit()
+                "POST", path, headers + call.echo, body, call.limit(), then
             )
         except OSError as exc:
             raise PostFailed(

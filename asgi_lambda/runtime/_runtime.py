@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 from typing import Any
@@ -26,6 +25,7 @@ from ._address import RuntimeAddress
 from ._connection import AsyncConnection, BlockingConnection, Reply, RuntimeAPIError, _Connection
 from ._context import RuntimeContext
 from ._errors import InvocationError, fault, make_error
+from ._json import Codec
 from ._posts import Call, Fatal, Poster, PostFailed, echo_header
 from ._streaming import DELIMITER, HTTP_INTEGRATION, ResponseStream, prelude
 
@@ -55,6 +55,7 @@ class Runtime:
         self._task: asyncio.Task[Any] | None = None
         self.wakeup: int | None = None  # the signal wake-up pipe (set by main)
         self._default_timeout = target.adapter.options.default_timeout if target.adapter else 30.0
+        self.codec = Codec()  # after the handler's import: pydantic_core if the app has it
 
     async def serve_forever(self) -> None:
         """Serve until SIGTERM (``stop``); then the invocations in flight finish (or are cut
@@ -160,7 +161,7 @@ class Runtime:
         context = RuntimeContext(headers, self._default_timeout)
         call.deadline_ms = context.deadline_ms
         try:
-            event = json.loads(body)
+            event = self.codec.loads(body)
         except ValueError as exc:
             raise InvocationError(
                 "Runtime.UnmarshalError", f"Unable to unmarshal input: {exc}"
@@ -181,9 +182,24 @@ class Runtime:
             await self._stream(connection, call, outcome, event)
         elif outcome.error is not None:
             await self.posts.error(connection, call, fault(outcome.error, call.id))
-        else:
+        elif request is not None:  # an HTTP answer of the adapter's own making
+            body = self.codec.dumps_answer(outcome.result)
+            await self.posts.post(
+                connection, call, "response", JSON_TYPE, body, self._next_ahead(connection, request)
+            )
+        else:  # an event handler's or a WebSocket route's value: json's rules, as awslambdaric's
             await self.posts.result(connection, call, outcome.result)
         return outcome
+
+    def _next_ahead(self, connection: _Connection, request: Any) -> bytes:
+        """``GET /next`` to send with the answer, when nothing else of this invocation is left
+        to run (one slot, not stopping, the app done): what the loop would send next anyway,
+        a system call sooner.  With work after the response pending, ``/next`` waits for it:
+        Lambda may freeze the environment as soon as ``/next`` is asked."""
+        after = request.after
+        if self.concurrency != 1 or self.stopping or (after is not None and not after.done()):
+            return b""
+        return connection.head("GET", self._next, USER_AGENT)
 
     def report_cut(self) -> None:
         """After SIGTERM's grace: each invocation cut short before its answer was posted gets an

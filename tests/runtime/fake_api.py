@@ -51,6 +51,7 @@ class FakeRuntimeAPI:
         self.status_next: int | None = None
         self.posts: list[str] = []  # the path of every answer posted, in order
         self.close_after_next = False  # close the keep-alive connection after the next /next
+        self.next_asked: list[float] = []  # when each GET /next arrived
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -69,6 +70,7 @@ class FakeRuntimeAPI:
             def do_GET(self) -> None:  # noqa: N802
                 path = self.path.removeprefix(api.prefix)
                 if path == "/2018-06-01/runtime/invocation/next":
+                    api.next_asked.append(time.monotonic())
                     request_id, headers, body = api.pending.get()
                     self.send_response(200)
                     for name, value in headers.items():
