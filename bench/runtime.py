@@ -34,9 +34,13 @@ from typing import Any
 from bench.events import fastapi_post, http_api_v2
 
 REPO = Path(__file__).resolve().parent.parent
+OURS = "asgi-lambda runtime"
+PEER = "awslambdaric + Mangum"
+MANAGED = "awslambdaric + Mangum, managed-runtime mode"
 CONTENDERS = {
     "asgi-lambda runtime": ["-m", "asgi_lambda.runtime"],
     "awslambdaric + Mangum": ["-m", "awslambdaric"],
+    MANAGED: ["-m", "awslambdaric"],
     "awslambdaric + asgi_handler": ["-m", "awslambdaric"],
     "asgi-lambda runtime, no access log": ["-m", "asgi_lambda.runtime"],
     "floor: raw socket loop, constant answer": ["-m", "bench.runtime_floor"],
@@ -45,6 +49,7 @@ HANDLERS = {
     "trivial": {
         "asgi-lambda runtime": "bench.runtime_apps.trivial_ours",
         "awslambdaric + Mangum": "bench.runtime_apps.trivial_mangum",
+        MANAGED: "bench.runtime_apps.trivial_mangum",
         "awslambdaric + asgi_handler": "bench.runtime_apps.trivial_ours",
         "asgi-lambda runtime, no access log": "bench.runtime_apps.trivial_quiet",
         "floor: raw socket loop, constant answer": "-",
@@ -52,12 +57,17 @@ HANDLERS = {
     "fastapi": {
         "asgi-lambda runtime": "bench.runtime_apps.fastapi_ours",
         "awslambdaric + Mangum": "bench.runtime_apps.fastapi_mangum",
+        MANAGED: "bench.runtime_apps.fastapi_mangum",
         "awslambdaric + asgi_handler": "bench.runtime_apps.fastapi_ours",
         "asgi-lambda runtime, no access log": "bench.runtime_apps.fastapi_quiet",
         "floor: raw socket loop, constant answer": "-",
     },
 }
+# As the managed Python runtimes run awslambdaric (a thread pool per poll, in 3.12 and later).
+ENVIRONMENTS = {MANAGED: {"AWS_EXECUTION_ENV": "AWS_Lambda_python3.12"}}
 EVENTS = {"trivial": http_api_v2, "fastapi": fastapi_post}
+COLD_APPS = ("bare", "starlette")  # the apps whose cold start pydantic does not dominate
+TARGETS = {PEER: 1.5, MANAGED: 2.0}  # CPU per invocation: the peer's / ours, at least
 TITLES = {"trivial": "trivial bare-ASGI app, HTTP API 2.0", "fastapi": "FastAPI, pydantic body"}
 
 
@@ -87,7 +97,7 @@ BEFORE = "asgi-lambda runtime, before"  # --before DIR: the same, from another c
 
 @contextmanager
 def _running(
-    contender: str, handler: str, root: Path = REPO
+    contender: str, handler: str, root: Path = REPO, extra: dict[str, str] | None = None
 ) -> Iterator[tuple[http.client.HTTPConnection, int]]:
     import socket
     import subprocess
@@ -102,6 +112,7 @@ def _running(
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_LAMBDA_", "_HANDLER"))}
     env.pop("AWS_EXECUTION_ENV", None)
     env.update(_HANDLER=handler, LAMBDA_TASK_ROOT=str(root), PYTHONPATH=str(root))
+    env.update(ENVIRONMENTS.get(contender, {}), **(extra or {}))
     command = [
         str(_rie_binary()),
         "--runtime-interface-emulator-address",
@@ -166,6 +177,46 @@ def measure(
     return results
 
 
+def cold_start(app: str, runs: int) -> dict[str, list[tuple[float, float]]]:
+    """Spawn to first answer under RIE, ``runs`` times each, alternating: (wall, CPU) seconds.
+
+    Wall: from starting RIE (which starts the runtime) to the first invocation's answer, as a
+    client waiting on a cold environment sees it.  CPU: the runtime process's own, up to that
+    answer (interpreter start, imports, init, the first invocation), which Lambda bills.
+    """
+    body = json.dumps(fastapi_post()).encode()  # POST /items/5 with a JSON body
+    adapters = {OURS: "asgi-lambda", PEER: "mangum"}
+    found: dict[str, list[tuple[float, float]]] = {name: [] for name in adapters}
+    for index in range(runs + 1):  # the first round writes nothing down: caches warm
+        names = list(adapters)[:: 1 if index % 2 else -1]
+        for name in names:
+            extra = {"BENCH_APP": app, "BENCH_ADAPTER": adapters[name]}
+            started = time.perf_counter()
+            with _running(name, "bench.runtime_cold.handler", REPO, extra) as (connection, rie):
+                answer = _invoke(connection, body)
+                wall = time.perf_counter() - started
+                if answer.get("statusCode") != 200:
+                    raise AssertionError(f"{name} ({app}) answered {answer!r}")
+                [runtime_pid] = _children(rie)
+                cpu = _cpu_seconds(runtime_pid)
+            if index:
+                found[name].append((wall, cpu))
+    return found
+
+
+def _compile() -> None:
+    """Bytecode for what the runtimes import, as a deployed package has (case 5 does the same):
+    with ``PYTHONDONTWRITEBYTECODE`` set, asgi-lambda would be compiled on every start."""
+    import compileall
+
+    for folder in ("asgi_lambda", "bench"):
+        compileall.compile_dir(REPO / folder, quiet=1)
+
+
+def _verdict(ratio: float, target: float) -> str:
+    return "met" if ratio >= target else "missed"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.runtime", description=__doc__)
     parser.add_argument("--invocations", type=int, default=3000)
@@ -179,20 +230,52 @@ def main(argv: list[str] | None = None) -> int:
         help="also run asgi-lambda's runtime from this checkout (git worktree add DIR REV), "
         "interleaved with the rest: a change's before and after from one run",
     )
+    parser.add_argument(
+        "--cold-runs",
+        type=int,
+        default=9,
+        help="fresh RIE + runtime processes per contender and app for the cold-start rows "
+        "(0 skips them)",
+    )
     args = parser.parse_args(argv)
+    _compile()
     chart_cases: list[tuple[str, str, dict[str, float]]] = []
+    verdicts: list[str] = []
     print(f"CPU of the runtime process per invocation, under RIE; Python {sys.version.split()[0]}")
     print(f"{args.invocations} invocations x {args.rounds} interleaved rounds, medians\n")
     print("| app | contender | CPU us/inv | awslambdaric + Mangum / this |")
     print("|---|---|--:|--:|")
     for case in args.case or sorted(EVENTS, reverse=True):
         results = measure(case, args.invocations, args.rounds, args.before)
-        baseline = statistics.median(results["awslambdaric + Mangum"])
+        baseline = statistics.median(results[PEER])
         for name, values in results.items():
             median = statistics.median(values)
             print(f"| {case} | {name} | {median:.0f} | {baseline / median:.2f}x |")
         medians = {name: statistics.median(values) / 1e6 for name, values in results.items()}
         chart_cases.append((case, TITLES[case], medians))
+        for peer, target in TARGETS.items():
+            ratio = medians[peer] / medians[OURS]
+            verdicts.append(
+                f"| CPU per invocation, {case} | {peer} / ours >= {target:.1f}x "
+                f"| {ratio:.2f}x | {_verdict(ratio, target)} |"
+            )
+    if args.cold_runs:
+        print(f"\nCold start under RIE: spawn to first answer, {args.cold_runs} runs, medians\n")
+        print("| app | contender | wall ms | runtime CPU ms |")
+        print("|---|---|--:|--:|")
+        for app in COLD_APPS:
+            runs = cold_start(app, args.cold_runs)
+            wall = {name: statistics.median(w for w, _ in found) for name, found in runs.items()}
+            cpu = {name: statistics.median(c for _, c in found) for name, found in runs.items()}
+            for name in runs:
+                print(f"| {app} | {name} | {wall[name] * 1000:.0f} | {cpu[name] * 1000:.0f} |")
+            ratio = wall[PEER] / wall[OURS]
+            verdicts.append(
+                f"| cold start under RIE, {app} | {PEER} / ours >= 1.0x (wall) "
+                f"| {ratio:.2f}x (CPU {cpu[PEER] / cpu[OURS]:.2f}x) | {_verdict(ratio, 1.0)} |"
+            )
+    print("\n| target | goal | measured | verdict |\n|---|---|--:|---|")
+    print("\n".join(verdicts))
     if args.chart:
         from bench.chart import svg
 
