@@ -6,7 +6,6 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol, overload
 
 from ._asgi_app import as_asgi3
@@ -237,7 +236,6 @@ class Adapter:
         return self._websocket
 
 
-@dataclass(slots=True)
 class Outcome:
     """What ``Adapter.invoke`` hands the native runtime to post.
 
@@ -247,11 +245,22 @@ class Outcome:
     after the answer was rendered (``fail_on_status``).
     """
 
-    result: Any
-    request: Request | None = None
-    response: Response | None = None
-    source: EventSource | None = None
-    error: Exception | None = None
+    __slots__ = ("result", "request", "response", "source", "error")
+
+    # A plain class, not a dataclass: generating one costs cold start (docs/performance.md).
+    def __init__(
+        self,
+        result: Any,
+        request: Request | None = None,
+        response: Response | None = None,
+        source: EventSource | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        self.result = result
+        self.request = request
+        self.response = response
+        self.source = source
+        self.error = error
 
 
 def uses_trio(app: Any, backend: str) -> bool:

@@ -10,7 +10,6 @@ import inspect
 import logging
 import os
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from ._errors import ConfigurationError
@@ -32,37 +31,122 @@ LIFESPAN_MODES = ("auto", "on", "off")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
-@dataclass(frozen=True, slots=True, eq=False)  # no __eq__/__hash__ to generate: 0.8 ms
-class Options:
-    lifespan: LifespanMode = "auto"
-    api_gateway_base_path: str = "/"
-    strip_stage_path: bool = False
-    text_mime_types: tuple[str, ...] = ()
-    exclude_headers: tuple[str, ...] = ()
-    compression: CompressionMode = "auto"
-    compression_min_size: int = 500
-    compress_edge_responses: bool = False
-    log_level: str = "info"
-    access_log: bool = True
-    middlewares: tuple[Middleware, ...] = ()
-    propagate_exceptions: bool = False
-    fail_on_status: frozenset[int] = field(default_factory=frozenset)
-    dsn: str | None = None
-    api_gateway_endpoint_url: str | None = None
-    api_gateway_region_name: str | None = None
-    logger: Any = None
-    tracer: Any = None
-    metrics: Any = None
-    deadline_margin: float = 0.5
-    default_timeout: float = 30.0
-    startup_timeout: float = 10.0
-    shutdown_timeout: float = 1.0
-    event_routes: dict[str, str] = field(default_factory=dict)
-    pass_through_path: str | None = None
-    batch_item_failures: bool = False
-    invoke_mode: InvokeMode | None = None
-    async_backend: AsyncBackend = "auto"
+OPTION_NAMES = (
+    "lifespan",
+    "api_gateway_base_path",
+    "strip_stage_path",
+    "text_mime_types",
+    "exclude_headers",
+    "compression",
+    "compression_min_size",
+    "compress_edge_responses",
+    "log_level",
+    "access_log",
+    "middlewares",
+    "propagate_exceptions",
+    "fail_on_status",
+    "dsn",
+    "api_gateway_endpoint_url",
+    "api_gateway_region_name",
+    "logger",
+    "tracer",
+    "metrics",
+    "deadline_margin",
+    "default_timeout",
+    "startup_timeout",
+    "shutdown_timeout",
+    "event_routes",
+    "pass_through_path",
+    "batch_item_failures",
+    "invoke_mode",
+    "async_backend",
+)
 
+
+class Options:
+    """The options of one handler, checked (``build_options``); read-only once built.
+
+    A plain class, not a dataclass: generating a 28-field frozen dataclass cost 1.4 ms of
+    every cold start (docs/performance.md).
+    """
+
+    __slots__ = OPTION_NAMES
+
+    lifespan: LifespanMode
+    api_gateway_base_path: str
+    strip_stage_path: bool
+    text_mime_types: tuple[str, ...]
+    exclude_headers: tuple[str, ...]
+    compression: CompressionMode
+    compression_min_size: int
+    compress_edge_responses: bool
+    log_level: str
+    access_log: bool
+    middlewares: tuple[Middleware, ...]
+    propagate_exceptions: bool
+    fail_on_status: frozenset[int]
+    dsn: str | None
+    api_gateway_endpoint_url: str | None
+    api_gateway_region_name: str | None
+    logger: Any
+    tracer: Any
+    metrics: Any
+    deadline_margin: float
+    default_timeout: float
+    startup_timeout: float
+    shutdown_timeout: float
+    event_routes: dict[str, str]
+    pass_through_path: str | None
+    batch_item_failures: bool
+    invoke_mode: InvokeMode | None
+    async_backend: AsyncBackend
+
+    def __init__(
+        self,
+        *,
+        lifespan: LifespanMode = "auto",
+        api_gateway_base_path: str = "/",
+        strip_stage_path: bool = False,
+        text_mime_types: tuple[str, ...] = (),
+        exclude_headers: tuple[str, ...] = (),
+        compression: CompressionMode = "auto",
+        compression_min_size: int = 500,
+        compress_edge_responses: bool = False,
+        log_level: str = "info",
+        access_log: bool = True,
+        middlewares: tuple[Middleware, ...] = (),
+        propagate_exceptions: bool = False,
+        fail_on_status: frozenset[int] = frozenset(),
+        dsn: str | None = None,
+        api_gateway_endpoint_url: str | None = None,
+        api_gateway_region_name: str | None = None,
+        logger: Any = None,
+        tracer: Any = None,
+        metrics: Any = None,
+        deadline_margin: float = 0.5,
+        default_timeout: float = 30.0,
+        startup_timeout: float = 10.0,
+        shutdown_timeout: float = 1.0,
+        event_routes: dict[str, str] | None = None,
+        pass_through_path: str | None = None,
+        batch_item_failures: bool = False,
+        invoke_mode: InvokeMode | None = None,
+        async_backend: AsyncBackend = "auto",
+    ) -> None:
+        values = locals()
+        for name in OPTION_NAMES:
+            object.__setattr__(self, name, values[name])
+        if event_routes is None:
+            object.__setattr__(self, "event_routes", {})
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"options are read-only: cannot assign to {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"options are read-only: cannot delete {name!r}")
+
+    def __repr__(self) -> str:
+        return "Options(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in OPTION_NAMES) + ")"
 
 # Mangum's options that asgi-lambda has no option of the same name for, and what replaces each.
 MANGUM_ONLY = {
@@ -81,7 +165,7 @@ def unknown_option(name: str) -> ConfigurationError:
             f"{name!r} is Mangum's option, not asgi-lambda's: {MANGUM_ONLY[name]}"
         )
 
-    known = list(Options.__dataclass_fields__)
+    known = list(OPTION_NAMES)
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else f"; known options: {', '.join(known)}"
     return ConfigurationError(f"unknown option {name!r}{hint}")
@@ -158,7 +242,7 @@ def check_app(app: Any) -> None:
 
 def build_options(**values: Any) -> Options:
     """Validate keyword options into an ``Options``; unknown names are errors too."""
-    known = Options.__dataclass_fields__
+    known = OPTION_NAMES
     for name in values:
         if name not in known:
             raise unknown_option(name)

@@ -18,7 +18,6 @@ import inspect
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -39,7 +38,6 @@ class TargetError(Exception):
         self.stack = stack or []
 
 
-@dataclass(slots=True)
 class Target:
     """What a name leads to: ``handler`` is what Lambda calls, ``handler(event, context)``.
 
@@ -47,10 +45,20 @@ class Target:
     plain handler, or the function a decorated handler runs before the app.
     """
 
-    handler: LambdaHandler
-    adapter: Adapter | None
-    function: LambdaHandler | None
-    name: str
+    __slots__ = ("handler", "adapter", "function", "name")
+
+    # A plain class, not a dataclass: generating one costs cold start (docs/performance.md).
+    def __init__(
+        self,
+        handler: LambdaHandler,
+        adapter: Adapter | None,
+        function: LambdaHandler | None,
+        name: str,
+    ) -> None:
+        self.handler = handler
+        self.adapter = adapter
+        self.function = function
+        self.name = name
 
 
 def split_name(spec: str | None) -> tuple[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from typing import Any
 import pytest
 
 from asgi_lambda import ConfigurationError, asgi_handler
-from asgi_lambda._options import Options
+from asgi_lambda._options import OPTION_NAMES, Options
 from asgi_lambda._types import Receive, Scope, Send
 
 
@@ -26,13 +25,25 @@ def test_every_option_is_a_keyword_only_parameter_with_the_options_default() -> 
     parameters = dict(inspect.signature(asgi_handler).parameters)
     parameters.pop("app")
     parameters.pop("unknown")
-    fields = {field.name: field for field in dataclasses.fields(Options)}
-    assert set(parameters) == set(fields)
+    defaults = Options()  # every option at its default
+    assert set(parameters) == set(OPTION_NAMES)
     for name, parameter in parameters.items():
         assert parameter.kind is parameter.KEYWORD_ONLY
-        field = fields[name]
-        default = field.default_factory() if field.default is dataclasses.MISSING else field.default  # type: ignore[misc]
+        default = getattr(defaults, name)
         assert parameter.default == default or (not parameter.default and not default), name
+
+
+def test_options_are_read_only_once_built() -> None:
+    options = Options(lifespan="off")
+    with pytest.raises(AttributeError, match="read-only"):
+        options.lifespan = "on"  # type: ignore[misc]
+    assert options.lifespan == "off"
+
+
+def test_each_options_object_has_its_own_event_routes() -> None:
+    first, second = Options(), Options()
+    first.event_routes["sqs"] = "/jobs"
+    assert second.event_routes == {}
 
 
 @pytest.mark.parametrize(

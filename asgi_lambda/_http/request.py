@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .._types import LambdaContext, LambdaEvent, RawHeaders
@@ -12,7 +11,6 @@ if TYPE_CHECKING:
     from .._deadline import Deadline
 
 
-@dataclass(slots=True)
 class Request:
     """One HTTP request, already translated from its event.
 
@@ -29,25 +27,73 @@ class Request:
     which the runtime awaits before the next invocation.
     """
 
-    method: str
-    path: str
-    raw_path: bytes
-    query_string: bytes
-    headers: RawHeaders
-    body: bytes
-    source: str
-    event: LambdaEvent
-    context: LambdaContext = None
-    root_path: str = ""
-    scheme: str = "https"
-    server: tuple[str, int] | None = None
-    client: tuple[str, int] | None = None
-    http_version: str = "1.1"
-    scope: dict[str, Any] = field(default_factory=dict)
-    deadline: Deadline | None = None
-    early: bool = False
-    stream: bool = False
-    after: asyncio.Task[None] | None = None
+    __slots__ = (
+        "method",
+        "path",
+        "raw_path",
+        "query_string",
+        "headers",
+        "body",
+        "source",
+        "event",
+        "context",
+        "root_path",
+        "scheme",
+        "server",
+        "client",
+        "http_version",
+        "scope",
+        "deadline",
+        "early",
+        "stream",
+        "after",
+    )
+
+    # A plain class, not a dataclass: generating one costs cold start (docs/performance.md).
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        raw_path: bytes,
+        query_string: bytes,
+        headers: RawHeaders,
+        body: bytes,
+        source: str,
+        event: LambdaEvent,
+        context: LambdaContext = None,
+        root_path: str = "",
+        scheme: str = "https",
+        server: tuple[str, int] | None = None,
+        client: tuple[str, int] | None = None,
+        http_version: str = "1.1",
+        scope: dict[str, Any] | None = None,
+        deadline: Deadline | None = None,
+        early: bool = False,
+        stream: bool = False,
+        after: asyncio.Task[None] | None = None,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.raw_path = raw_path
+        self.query_string = query_string
+        self.headers = headers
+        self.body = body
+        self.source = source
+        self.event = event
+        self.context = context
+        self.root_path = root_path
+        self.scheme = scheme
+        self.server = server
+        self.client = client
+        self.http_version = http_version
+        self.scope: dict[str, Any] = {} if scope is None else scope
+        self.deadline = deadline
+        self.early = early
+        self.stream = stream
+        self.after = after
+
+    def __repr__(self) -> str:
+        return f"Request(method={self.method!r}, path={self.path!r}, source={self.source!r})"
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive), or None."""

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 
 from .._types import RawHeaders
 
 
-@dataclass(slots=True)
 class Response:
     """One HTTP response as the app sent it.
 
@@ -26,12 +24,27 @@ class Response:
     exception if the app fails mid-stream.
     """
 
-    status: int
-    headers: RawHeaders = field(default_factory=list)
-    body: bytes = b""
-    base64: bool | None = None
-    error: BaseException | None = None
-    stream: AsyncIterator[bytes] | None = None
+    __slots__ = ("status", "headers", "body", "base64", "error", "stream")
+
+    # A plain class, not a dataclass: generating one costs cold start (docs/performance.md).
+    def __init__(
+        self,
+        status: int,
+        headers: RawHeaders | None = None,
+        body: bytes = b"",
+        base64: bool | None = None,
+        error: BaseException | None = None,
+        stream: AsyncIterator[bytes] | None = None,
+    ) -> None:
+        self.status = status
+        self.headers: RawHeaders = [] if headers is None else headers
+        self.body = body
+        self.base64 = base64
+        self.error = error
+        self.stream = stream
+
+    def __repr__(self) -> str:
+        return f"Response(status={self.status!r}, headers={self.headers!r}, body={self.body!r})"
 
     async def read(self) -> bytes:
         """The whole body; a stream is read to its end first and becomes ``body``."""

@@ -8,7 +8,6 @@ import functools
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlencode
 
@@ -33,7 +32,6 @@ HTTP_VERSIONS = {
 }
 
 
-@dataclass(frozen=True, slots=True, eq=False)  # compared by identity: one per source
 class EventSource:
     """One front door: how to recognise its events, read them, and answer in its shape.
 
@@ -42,12 +40,28 @@ class EventSource:
     ``kind`` is ``"http"`` or ``"websocket"``.
     """
 
-    name: str
-    description: str
-    matches: Callable[[LambdaEvent], bool]
-    parse: Callable[[LambdaEvent, LambdaContext], Request]
-    render: Callable[[Response, LambdaEvent], LambdaResponse]
-    kind: str = "http"
+    __slots__ = ("name", "description", "matches", "parse", "render", "kind")
+
+    # A plain class, not a dataclass: generating one costs cold start (docs/performance.md).
+    # Compared by identity: there is one per source.
+    def __init__(
+        self,
+        name: str,
+        description: str,
+        matches: Callable[[LambdaEvent], bool],
+        parse: Callable[[LambdaEvent, LambdaContext], Request],
+        render: Callable[[Response, LambdaEvent], LambdaResponse],
+        kind: str = "http",
+    ) -> None:
+        self.name = name
+        self.description = description
+        self.matches = matches
+        self.parse = parse
+        self.render = render
+        self.kind = kind
+
+    def __repr__(self) -> str:
+        return f"EventSource({self.name!r})"
 
 
 def bad_event(label: str, exc: ValidationError) -> BadRequestError:

@@ -6,7 +6,6 @@ Lambda gives ``host:port``; cargo-lambda gives a URL with a scheme and a path pr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 API_VERSION = "/2018-06-01/runtime"
@@ -16,11 +15,25 @@ class RuntimeAddressError(ValueError):
     """``AWS_LAMBDA_RUNTIME_API`` is missing or is not ``host:port`` or an ``http://`` URL."""
 
 
-@dataclass(frozen=True, slots=True)
 class RuntimeAddress:
-    host: str
-    port: int
-    prefix: str  # the path before /2018-06-01/runtime, "" on Lambda
+    __slots__ = ("host", "port", "prefix")
+
+    # A plain class, not a dataclass: generating one costs cold start (docs/performance.md).
+    def __init__(self, host: str, port: int, prefix: str) -> None:
+        self.host = host
+        self.port = port
+        self.prefix = prefix  # the path before /2018-06-01/runtime, "" on Lambda
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RuntimeAddress):
+            return NotImplemented
+        return (self.host, self.port, self.prefix) == (other.host, other.port, other.prefix)
+
+    def __hash__(self) -> int:
+        return hash((self.host, self.port, self.prefix))
+
+    def __repr__(self) -> str:
+        return f"RuntimeAddress(host={self.host!r}, port={self.port!r}, prefix={self.prefix!r})"
 
     @property
     def host_header(self) -> str:

@@ -20,7 +20,6 @@ import os
 import select
 import socket
 from collections.abc import Awaitable
-from dataclasses import dataclass
 from typing import TypeVar
 
 from ._address import RuntimeAddress
@@ -35,11 +34,14 @@ class RuntimeAPIError(ConnectionError):
     """The Runtime API closed the connection or answered something that is not HTTP."""
 
 
-@dataclass(slots=True)
 class Reply:
-    status: int
-    headers: dict[str, str]  # names lower-case
-    body: bytes
+    __slots__ = ("status", "headers", "body")
+
+    # A plain class, not a dataclass: generating one costs cold start (docs/performance.md).
+    def __init__(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.status = status
+        self.headers = headers  # names lower-case
+        self.body = body
 
 
 class _Connection:

@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from . import _logging
@@ -26,16 +25,21 @@ logger = logging.getLogger("asgi_lambda.runtime")
 POST_MARGIN = 2.0  # seconds a post may take past its invocation's deadline
 
 
-@dataclass(slots=True)
 class Call:
     """One invocation as its posts need it: the id, the headers each post echoes, and the
     deadline whose rest (plus ``margin``) bounds each post."""
 
-    id: str
-    echo: bytes
-    deadline_ms: int | None = None
-    margin: float = POST_MARGIN
-    posting: bool = False  # an answer has started towards the Runtime API: none may follow
+    __slots__ = ("id", "echo", "deadline_ms", "margin", "posting")
+
+    # A plain class, not a dataclass: generating one costs cold start (docs/performance.md).
+    def __init__(
+        self, id: str, echo: bytes, deadline_ms: int | None = None, margin: float = POST_MARGIN
+    ) -> None:
+        self.id = id
+        self.echo = echo
+        self.deadline_ms = deadline_ms
+        self.margin = margin
+        self.posting = False  # an answer has started towards the Runtime API: none may follow
 
     def limit(self) -> float:
         if self.deadline_ms is None:
