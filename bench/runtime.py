@@ -177,7 +177,9 @@ def measure(
     return results
 
 
-def cold_start(app: str, runs: int) -> dict[str, list[tuple[float, float]]]:
+def cold_start(
+    app: str, runs: int, before_tree: Path | None = None
+) -> dict[str, list[tuple[float, float]]]:
     """Spawn to first answer under RIE, ``runs`` times each, alternating: (wall, CPU) seconds.
 
     Wall: from starting RIE (which starts the runtime) to the first invocation's answer, as a
@@ -186,13 +188,20 @@ def cold_start(app: str, runs: int) -> dict[str, list[tuple[float, float]]]:
     """
     body = json.dumps(fastapi_post()).encode()  # POST /items/5 with a JSON body
     adapters = {OURS: "asgi-lambda", PEER: "mangum"}
+    if before_tree is not None:
+        adapters[BEFORE] = "asgi-lambda"
     found: dict[str, list[tuple[float, float]]] = {name: [] for name in adapters}
     for index in range(runs + 1):  # the first round writes nothing down: caches warm
         names = list(adapters)[:: 1 if index % 2 else -1]
         for name in names:
             extra = {"BENCH_APP": app, "BENCH_ADAPTER": adapters[name]}
+            root = before_tree if name == BEFORE and before_tree is not None else REPO
+            contender = OURS if name == BEFORE else name
             started = time.perf_counter()
-            with _running(name, "bench.runtime_cold.handler", REPO, extra) as (connection, rie):
+            with _running(contender, "bench.runtime_cold.handler", root, extra) as (
+                connection,
+                rie,
+            ):
                 answer = _invoke(connection, body)
                 wall = time.perf_counter() - started
                 if answer.get("statusCode") != 200:
@@ -204,13 +213,14 @@ def cold_start(app: str, runs: int) -> dict[str, list[tuple[float, float]]]:
     return found
 
 
-def _compile() -> None:
+def _compile(*roots: Path) -> None:
     """Bytecode for what the runtimes import, as a deployed package has (case 5 does the same):
     with ``PYTHONDONTWRITEBYTECODE`` set, asgi-lambda would be compiled on every start."""
     import compileall
 
-    for folder in ("asgi_lambda", "bench"):
-        compileall.compile_dir(REPO / folder, quiet=1)
+    for root in roots:
+        for folder in ("asgi_lambda", "bench"):
+            compileall.compile_dir(root / folder, quiet=1)
 
 
 def _verdict(ratio: float, target: float) -> str:
@@ -238,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         "(0 skips them)",
     )
     args = parser.parse_args(argv)
-    _compile()
+    _compile(REPO, *([args.before] if args.before else []))
     chart_cases: list[tuple[str, str, dict[str, float]]] = []
     verdicts: list[str] = []
     print(f"CPU of the runtime process per invocation, under RIE; Python {sys.version.split()[0]}")
@@ -264,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         print("| app | contender | wall ms | runtime CPU ms |")
         print("|---|---|--:|--:|")
         for app in COLD_APPS:
-            runs = cold_start(app, args.cold_runs)
+            runs = cold_start(app, args.cold_runs, args.before)
             wall = {name: statistics.median(w for w, _ in found) for name, found in runs.items()}
             cpu = {name: statistics.median(c for _, c in found) for name, found in runs.items()}
             for name in runs:
