@@ -10,7 +10,8 @@ is killed, as Lambda ends an environment that timed out; the next request gets a
 The gateway and an environment speak over a pipe: the gateway sends ``("invoke", event)``,
 ``("cancel", None)`` (a stream's client went away) or ``("shutdown", None)``; the environment
 answers ``("result", value)``, ``("failed", text)``, or a stream: ``("start", (status,
-headers))``, ``("chunk", bytes)``..., ``("end", None|text)``.
+headers))``, ``("chunk", bytes)``..., ``("end", None|text)``; then, once the invocation's work
+after the answer is over too, ``("done", None)``: only then is the environment free again.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from typing import Any
 logger = logging.getLogger("asgi_lambda.local")
 
 Reply = tuple[str, Any]
-FINAL = frozenset({"result", "failed", "end", "stopped"})  # the last reply of an exchange
+FINAL = frozenset({"done", "stopped"})  # the last reply of an exchange: the environment is free
 INIT_TIMEOUT = 30.0  # seconds an environment may take to import the handler (Lambda: 10)
 SHUTDOWN_TIMEOUT = 5.0  # seconds for the handler's lifespan shutdown at exit
 CANCEL_TIMEOUT = 5.0  # seconds for an app to stop once its stream's client went away
@@ -112,18 +113,26 @@ class Environment:
             self.dead = True
             raise InvocationFailed(f"environment {self.number} exited ({exc})") from None
 
+    async def settle(self, limit: float | None = None) -> None:
+        """Wait for the invocation's work after its answer (``done``); an environment still
+        busy past ``limit`` (the function's timeout by default) stays busy, and is retired."""
+        try:
+            while self.busy and not self.dead and (await self.reply(limit))[0] not in FINAL:
+                pass
+        except TimeoutError:
+            logger.warning("environment %d did not finish its invocation in time", self.number)
+
     async def abandon(self) -> None:
-        """The client of the stream being served went away: stop the app and wait for the
-        stream's end (the environment is then free again); one that does not end within
-        ``CANCEL_TIMEOUT`` stays busy, so its lease retires it."""
-        if not self.busy:  # its stream had ended as the client left
+        """The client of the stream being served went away: stop the app and wait until the
+        environment is free again; one whose app does not stop within ``CANCEL_TIMEOUT`` stays
+        busy, so its lease retires it (killed)."""
+        if not self.busy:  # the invocation had ended as the client left
             return
         try:
             await self._send(("cancel", None))
-            while (await self.reply(CANCEL_TIMEOUT))[0] not in FINAL:
-                pass
-        except (OSError, TimeoutError):
-            logger.warning("environment %d did not stop its app in time: killed", self.number)
+        except OSError:
+            return
+        await self.settle(CANCEL_TIMEOUT)
 
     def kill(self) -> None:
         self.reading.cancel()
@@ -284,13 +293,14 @@ def environment_main(pipe: Connection, target: str, source: str) -> None:
         context = LambdaContext(function_name="asgi-lambda-local", timeout=timeout)
         if streaming is not None:
             serve_streaming(streaming, event, context, push, pipe)
-            continue
-        try:
-            result = handler(event, context)
-        except Exception as exc:
-            push(("failed", exc))
         else:
-            push(("result", result))
+            try:
+                result = handler(event, context)
+            except Exception as exc:
+                push(("failed", exc))
+            else:
+                push(("result", result))
+        push(("done", None))  # free for the next invocation
 
 
 def _sender(pipe: Connection) -> Callable[[Reply], None]:

@@ -24,7 +24,7 @@ from .._types import Message, Receive, Scope, Send
 from ._environments import Busy, Environments, InvocationFailed
 from ._events import http_event, websocket_event
 from ._responses import ContractError, HTTPAnswer, http_answer, refusal
-from ._streaming import CLIENT_GONE, ClientGone, relay
+from ._streaming import CLIENT_GONE, ClientGone, StreamTimedOut, relay
 
 logger = logging.getLogger("asgi_lambda.local")
 API_GATEWAY_LIMIT = 29.0  # seconds API Gateway waits for an HTTP integration
@@ -86,16 +86,24 @@ class LocalGateway:
         """
         async with self.environments.lease() as environment:
             await environment.invoke(event)
-            if send is None or receive is None:
-                kind, value = await environment.reply()
-                if kind == "failed":
-                    raise InvocationFailed(value)
-                return 0, value, environment.number
             try:
-                status, result = await relay(environment.reply, send, receive)
+                if send is None or receive is None:
+                    kind, result = await environment.reply()
+                    if kind == "failed":
+                        raise InvocationFailed(result)
+                    status = 0
+                else:
+                    status, result = await relay(environment.reply, send, receive)
             except ClientGone:
                 await environment.abandon()
                 raise ClientGone(environment.number) from None
+            except (InvocationFailed, ConnectionAbortedError) as exc:
+                if not isinstance(exc, StreamTimedOut):  # a stuck one is retired at once
+                    await environment.settle()  # it answered; its work after that may run on
+                raise
+            # Free once its work after the answer is over too (the client has its answer): the
+            # access line, written after this, counts that work, as Lambda's duration does.
+            await environment.settle()
             return status, result, environment.number
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:

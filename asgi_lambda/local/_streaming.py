@@ -42,11 +42,25 @@ def serve_streaming(
 
     While the stream runs, a ``("cancel", None)`` on ``pipe`` (its client went away) stops the
     app, as the runtime stops it on Lambda; the stream then ends with ``("end", CLIENT_GONE)``.
+    One answer is pushed at most: an error after it (the app's work after the response, or its
+    cancellation, raising) is logged, not sent, so it cannot pass for the next request's answer.
     """
+    answered = False
+
+    def once(reply: Reply) -> None:
+        nonlocal answered
+        if answered:
+            return
+        answered = reply[0] in ("result", "end", "failed")
+        push(reply)
+
     try:
-        get_loop().run_until_complete(_serve(adapter, event, context, push, pipe))
-    except Exception as exc:  # the invocation failed before any answer: the caller's 502
-        push(("failed", exc))
+        get_loop().run_until_complete(_serve(adapter, event, context, once, pipe))
+    except Exception as exc:
+        if answered:
+            logger.error("the invocation failed after its answer", exc_info=exc)
+        else:  # before any answer: the caller's 502
+            once(("failed", exc))
 
 
 async def _serve(adapter: Adapter, event: Any, context: Any, push: Push, pipe: Connection) -> None:
@@ -105,6 +119,10 @@ async def _copy(stream: AsyncIterator[bytes], push: Push) -> None:
         push(("chunk", chunk))
 
 
+class StreamTimedOut(ConnectionAbortedError):
+    """The environment fell silent mid-stream for longer than the function's timeout."""
+
+
 class ClientGone(Exception):
     """The client closed its connection mid-stream; ``environment`` is the one that served it."""
 
@@ -159,7 +177,7 @@ async def _chunks(
         try:
             kind, value = item.result()
         except TimeoutError as exc:  # the status has gone: all that is left is to cut it
-            raise ConnectionAbortedError(str(exc)) from None
+            raise StreamTimedOut(str(exc)) from None
         if kind == "chunk":
             if value:
                 await send({"type": "http.response.body", "body": value, "more_body": True})

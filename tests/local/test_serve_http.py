@@ -18,6 +18,7 @@ import pytest
 from .conftest import REPO, Server
 from .serve_app import PNG
 
+HERE = Path(__file__).resolve().parent
 APP = "tests.local.serve_app:handler"
 
 
@@ -454,6 +455,56 @@ def test_a_client_that_leaves_mid_stream_stops_the_app_and_frees_its_environment
     assert time.monotonic() - started < 3  # not a wait for the stream's ten seconds
     assert "env 1 (the client went away: the app was stopped)" in server.log_line("/tokens")
     assert " env 1" in server.log_line("/health")  # the same environment: no second cold start
+
+
+def leave_a_stream(server: Server) -> None:
+    with httpx.stream("GET", f"{server.url}/stream", timeout=30) as reply:
+        next(reply.iter_raw())  # one tick, then the client leaves
+
+
+def test_an_app_whose_stop_raises_leaves_each_later_request_its_own_answer(
+    serve: Callable[..., Server],
+) -> None:
+    server = serve(
+        "stopping_app:handler",
+        "--source",
+        "function-url",
+        "--concurrency",
+        "1",
+        cwd=HERE,
+        env={"STOP": "raise"},
+    )
+    leave_a_stream(server)
+    answers = [httpx.get(f"{server.url}/after{i}", timeout=30) for i in range(3)]
+    assert [(a.status_code, a.text) for a in answers] == [
+        (200, "hello /after0"),
+        (200, "hello /after1"),
+        (200, "hello /after2"),
+    ]
+
+
+def test_an_app_that_ignores_its_stop_is_retired_for_a_fresh_environment(
+    serve: Callable[..., Server],
+) -> None:
+    import time
+
+    server = serve(
+        "stopping_app:handler",
+        "--source",
+        "function-url",
+        "--concurrency",
+        "1",
+        "--timeout",
+        "30",
+        cwd=HERE,
+        env={"STOP": "ignore"},
+    )
+    leave_a_stream(server)
+    started = time.monotonic()
+    answer = httpx.get(f"{server.url}/next", timeout=30)
+    assert answer.text == "hello /next"
+    assert time.monotonic() - started < 12  # the 5 s stop allowance and a cold start, not 20 s
+    assert " env 2" in server.log_line("/next")
 
 
 def test_a_stream_is_cut_at_the_function_timeout(serve: Callable[..., Server]) -> None:
