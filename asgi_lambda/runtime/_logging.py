@@ -98,6 +98,17 @@ def json_format() -> bool:
     return os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
 
 
+_PLAIN_LOGGERS = (logging.Logger, logging.RootLogger)
+# What a record passes through on its way to the handlers; a library that wants every record
+# (Sentry's logging integration patches ``callHandlers``) replaces one of these.
+_RECORD_PATH = ("_log", "makeRecord", "handle", "callHandlers", "info")
+
+
+def _methods_are_loggings() -> bool:
+    logger_class = logging.Logger
+    return all(getattr(logger_class, name).__module__ == "logging" for name in _RECORD_PATH)
+
+
 class _Direct:
     """The access line's sink (``asgi_lambda._logsink``): the text handler's bytes, written
     without a ``LogRecord`` while the runtime's handler is the only one that could see it."""
@@ -118,13 +129,18 @@ class _Direct:
         if second != self.second:
             self.second, self.stamp = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))
         msecs = int((now - second) * 1000)
-        write(f"[INFO]\t{self.stamp}.{msecs:03d}Z\t{request_id.get() or ''}\t{message}", 20)
+        try:
+            write(f"[INFO]\t{self.stamp}.{msecs:03d}Z\t{request_id.get() or ''}\t{message}", 20)
+        except Exception:  # a closed stdout: logging's handler reports it, never the request
+            return False
         return True
 
     def _alone(self, logger: logging.Logger) -> bool:
         """Would an INFO record of ``logger`` reach this handler, and it alone, unchanged?"""
-        if not isinstance(logger, logging.Logger) or not logger.isEnabledFor(logging.INFO):
-            return False  # a LoggerAdapter may add to the record
+        if type(logger) not in _PLAIN_LOGGERS or not _methods_are_loggings():
+            return False  # an adapter, a subclass or a patched method may see the record
+        if not logger.isEnabledFor(logging.INFO):
+            return False
         handler, root = self.handler, self.root
         if (
             root.handlers != [handler]

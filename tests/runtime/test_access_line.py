@@ -145,3 +145,46 @@ def test_json_logs_have_no_direct_sink(monkeypatch: pytest.MonkeyPatch) -> None:
     finally:
         root.handlers, _ = saved[0], root.setLevel(saved[1])
         _logsink.sink = saved[2]
+
+
+def test_a_patched_logger_method_sends_the_line_through_logging(
+    runtime_logging: logging.Logger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alone(monkeypatch)
+    seen: list[str] = []
+    original = logging.Logger.callHandlers
+
+    def call_handlers(self: logging.Logger, record: logging.LogRecord) -> None:
+        seen.append(record.getMessage())  # as Sentry's logging integration records breadcrumbs
+        original(self, record)
+
+    monkeypatch.setattr(logging.Logger, "callHandlers", call_handlers)
+    assert _logsink.sink is not None
+    assert _logsink.sink(runtime_logging, LINE) is False
+
+
+def test_a_logger_of_a_subclass_sends_the_line_through_logging(
+    runtime_logging: logging.Logger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alone(monkeypatch)
+
+    class Custom(logging.Logger):
+        pass
+
+    custom = Custom("asgi_lambda.custom")
+    custom.parent = runtime_logging
+    assert _logsink.sink is not None
+    assert _logsink.sink(custom, LINE) is False
+
+
+def test_a_failed_write_is_left_to_logging_not_raised(
+    runtime_logging: logging.Logger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alone(monkeypatch)
+
+    def broken(message: str, level: int = 0) -> None:
+        raise BrokenPipeError("stdout is closed")
+
+    monkeypatch.setattr(_logging, "write", broken)
+    assert _logsink.sink is not None
+    assert _logsink.sink(runtime_logging, LINE) is False
