@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import statistics
 import sys
 import time
 from dataclasses import asdict
+from pathlib import Path
 
 from . import chart, coldstart
 from .cases import IN_PROCESS, Row
@@ -30,12 +32,15 @@ COLD_START_TITLES = {
 }
 
 
-def cold_start_rows(runs: int, clock: str) -> list[Row]:
-    return [cold_start_row(case, kind, runs, clock) for case, kind in COLD_START_CASES]
+def cold_start_rows(runs: int, clock: str, before: Path | None = None) -> list[Row]:
+    return [cold_start_row(case, kind, runs, clock, before) for case, kind in COLD_START_CASES]
 
 
-def cold_start_row(case: str, app_kind: str, runs: int, clock: str) -> Row:
-    results = coldstart.measure(CONTENDERS, runs, app_kind)
+def cold_start_row(
+    case: str, app_kind: str, runs: int, clock: str, before: Path | None = None
+) -> Row:
+    results = coldstart.measure(CONTENDERS, runs, app_kind, before)
+    earlier = results.pop(coldstart.BEFORE, None)
     row = Row(
         case,
         COLD_START_TITLES[app_kind],
@@ -60,6 +65,13 @@ def cold_start_row(case: str, app_kind: str, runs: int, clock: str) -> Row:
         + ", ".join(f"{name} {seconds * 1e3:.0f} ms" for name, seconds in wall.items())
         + f"; {runs} runs each"
     )
+    if earlier is not None and earlier.seconds and MANGUM in row.timings:
+        then = statistics.median(earlier.cpu_seconds if clock == "cpu" else earlier.seconds)
+        mangum = row.median(MANGUM) or 0.0
+        row.note += (
+            f"; before (--before): {then * 1e3:.2f} ms, {mangum / then:.2f}x Mangum's speed, "
+            f"peak RSS {earlier.median('rss_kib') / 1024:.2f} MiB"
+        )
     return row
 
 
@@ -78,6 +90,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="also write the raw results to this file")
     parser.add_argument("--chart", help="also draw the per-invocation times as SVG to this file")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
+    parser.add_argument(
+        "--before",
+        metavar="DIR",
+        type=Path,
+        help="case 5 also runs asgi-lambda from this checkout (git worktree add DIR REV), "
+        "interleaved: a change's before and after from one run",
+    )
     args = parser.parse_args(argv)
 
     use_clock(args.clock)
@@ -87,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     cold_runs = args.cold_runs or (3 if args.quick else 15)
     kind = "quick" if args.quick else "full"
     mode = f"{kind}, {settings.rounds} rounds, {cold_runs} cold runs, {args.clock} clock"
-    rows = run(args.case or list(ALL_CASES), settings, cold_runs, args.clock, progress=True)
+    rows = run(
+        args.case or list(ALL_CASES), settings, cold_runs, args.clock, True, args.before
+    )
     print(render(rows, mode))
     raw = [asdict(row) for row in rows]
     if args.json:
@@ -101,7 +122,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(
-    cases: list[str], settings: Settings, cold_runs: int, clock: str = "cpu", progress: bool = False
+    cases: list[str],
+    settings: Settings,
+    cold_runs: int,
+    clock: str = "cpu",
+    progress: bool = False,
+    before: Path | None = None,
 ) -> list[Row]:
     """Run ``cases`` and return their rows (the smoke test calls this in-process)."""
     # Mangum reads the thread's current loop (asyncio.get_event_loop): give it one, and take it
@@ -113,7 +139,7 @@ def run(
         for case in cases:
             began = time.perf_counter()
             if case == "5":
-                rows.extend(cold_start_rows(cold_runs, clock))
+                rows.extend(cold_start_rows(cold_runs, clock, before))
             else:
                 rows.extend(IN_PROCESS[case](settings))
             if progress:

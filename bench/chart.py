@@ -37,7 +37,16 @@ def medians_from_json(rows: Sequence[Mapping[str, Any]]) -> list[tuple[str, str,
     return cases
 
 
-PALETTE = ("#2b6cb0", "#dd6b20", "#38a169", "#805ad5", "#a0aec0")
+PALETTE = (
+    "#2b6cb0",
+    "#dd6b20",
+    "#38a169",
+    "#805ad5",
+    "#a0aec0",
+    "#d53f8c",
+    "#319795",
+    "#718096",
+)
 TITLE = "Time per invocation (microseconds; shorter is faster; each case to its own scale)"
 
 

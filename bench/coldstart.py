@@ -101,20 +101,25 @@ class ColdRuns:
         return float(statistics.median(getattr(self, values)))
 
 
+BEFORE = "asgi-lambda, before"  # --before DIR: asgi-lambda from another checkout
+
+
 def _spawn(
-    contender: str, event_file: str, app_kind: str
+    contender: str, event_file: str, app_kind: str, before: Path | None = None
 ) -> tuple[dict[str, Any] | None, float, str]:
+    root = before if contender == BEFORE and before is not None else ROOT
     env = dict(
         os.environ,
-        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        PYTHONPATH=os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
     )
+    child_name = "asgi-lambda" if contender == BEFORE else contender
     began = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "bench.coldstart", contender, event_file, app_kind],
+        [sys.executable, "-m", "bench.coldstart", child_name, event_file, app_kind],
         capture_output=True,
         text=True,
         env=env,
-        cwd=str(ROOT),
+        cwd=str(root),
         timeout=120,
         check=False,
     )
@@ -125,32 +130,36 @@ def _spawn(
     return json.loads(lines[-1]), wall, ""
 
 
-def compile_all() -> None:
+def compile_all(*roots: Path) -> None:
     """Bytecode for every contender before any run: where ``PYTHONDONTWRITEBYTECODE`` is set the
     warm-up runs write none, and asgi-lambda (a source checkout) would run without ``.pyc``
     while the peers, installed by pip, have theirs (this alone moved the ratio 0.90x -> 0.96x)."""
     import compileall
 
-    compileall.compile_dir(str(ROOT / "asgi_lambda"), quiet=1)
-    compileall.compile_dir(str(ROOT / "bench"), quiet=1)
+    for root in roots or (ROOT,):
+        compileall.compile_dir(str(root / "asgi_lambda"), quiet=1)
+        compileall.compile_dir(str(root / "bench"), quiet=1)
 
 
 def measure(
-    contenders: tuple[str, ...], runs: int, app_kind: str = "fastapi"
+    contenders: tuple[str, ...], runs: int, app_kind: str = "fastapi", before: Path | None = None
 ) -> dict[str, ColdRuns]:
+    """``before``: also asgi-lambda from that checkout, interleaved with the rest."""
     from bench.events import fastapi_post
 
+    if before is not None:
+        contenders = (*contenders, BEFORE)
     results = {name: ColdRuns() for name in contenders}
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(fastapi_post(), handle)
-    compile_all()
+    compile_all(ROOT, *([before] if before is not None else []))
     try:
         for name in contenders:
-            _spawn(name, handle.name, app_kind)  # warm-up, discarded
+            _spawn(name, handle.name, app_kind, before)  # warm-up, discarded
         for index in range(runs):
             shift = index % len(contenders)
             for name in contenders[shift:] + contenders[:shift]:
-                report, wall, error = _spawn(name, handle.name, app_kind)
+                report, wall, error = _spawn(name, handle.name, app_kind, before)
                 runs_of = results[name]
                 if report is None or report["status"] != 200:
                     runs_of.errors.append(error or f"answered {report and report['status']}")

@@ -294,7 +294,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.rounds} rounds, medians; Python {sys.version.split()[0]}"
         )
         title = "CPU per invocation (microseconds; shorter is cheaper)"
-        Path(args.chart).write_text(svg(chart_cases, subtitle, list(CONTENDERS), title))
+        names = list(CONTENDERS) + ([BEFORE] if args.before else [])
+        Path(args.chart).write_text(svg(chart_cases, subtitle, names, title))
     return 0
 
 

@@ -134,21 +134,21 @@ class AccessLog:
         self, request: Request, status: int | str, duration_ms: float, cold_start: bool
     ) -> None:
         logger = self.logger
+        sink = None if self.powertools else _logsink.sink  # the runtime's, for the same line
+        # With no handler anywhere up the hierarchy an INFO record is built and then dropped
+        # (logging's last-resort handler only takes warnings): about 20us per request for
+        # nothing, so skip it.  On Lambda the runtime's root handler makes this False.
+        if sink is None and not self.powertools and not _heard(logger):
+            return
         request_id = getattr(request.context, "aws_request_id", None)
         method, path = printable(request.method), printable(request.path)
-        sink = _logsink.sink  # under the runtime: the same line, without a LogRecord
-        if sink is not None and not self.powertools:
+        if sink is not None:
             line = (
                 f'"{method} {path}" {status} {duration_ms:.2f}ms source={request.source} '
                 f"request_id={request_id or '-'}"
             )
-            if sink(logger, line):
+            if sink(logger, line) or not _heard(logger):
                 return
-        # With no handler anywhere up the hierarchy an INFO record is built and then dropped
-        # (logging's last-resort handler only takes warnings): about 20us per request for
-        # nothing, so skip it.  On Lambda the runtime's root handler makes this False.
-        if not self.powertools and not (logger.isEnabledFor(logging.INFO) and logger.hasHandlers()):
-            return
         fields = {
             "http_method": method,
             "path": path,
@@ -171,6 +171,11 @@ class AccessLog:
                 request_id or "-",
                 extra=fields,
             )
+
+
+def _heard(logger: Any) -> bool:
+    """Would an INFO record of ``logger`` reach a handler?"""
+    return bool(logger.isEnabledFor(logging.INFO) and logger.hasHandlers())
 
 
 def _is_powertools_logger(logger: Any) -> bool:

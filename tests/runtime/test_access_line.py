@@ -16,8 +16,9 @@ RUNTIME_HANDLERS: list[logging.Handler] = []
 
 
 def alone(monkeypatch: pytest.MonkeyPatch) -> logging.Handler:
-    """The root logger with the runtime's handler only, as on Lambda; that handler."""
-    monkeypatch.setattr(logging.getLogger(), "handlers", RUNTIME_HANDLERS[:])
+    """The root logger with the runtime's handler only, as on Lambda; that handler.  (Not
+    through ``monkeypatch``: its undo would run after the fixture's and put it back.)"""
+    logging.getLogger().handlers = RUNTIME_HANDLERS[:]
     [handler] = RUNTIME_HANDLERS
     return handler
 
