@@ -145,8 +145,17 @@ class Options:
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"options are read-only: cannot delete {name!r}")
 
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        """``copy``, ``deepcopy`` and ``pickle`` rebuild through ``__init__`` (a read-only
+        object cannot have its slots set back one by one)."""
+        return _rebuilt, ({name: getattr(self, name) for name in OPTION_NAMES},)
+
     def __repr__(self) -> str:
         return "Options(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in OPTION_NAMES) + ")"
+
+def _rebuilt(values: dict[str, Any]) -> Options:
+    return Options(**values)
+
 
 # Mangum's options that asgi-lambda has no option of the same name for, and what replaces each.
 MANGUM_ONLY = {

@@ -211,3 +211,16 @@ def test_an_asgi2_class_made_with_its_scope_is_accepted() -> None:
             self.scope = scope
 
     assert callable(asgi_handler(Asgi2, lifespan="off"))
+
+
+def test_options_copy_deepcopy_and_pickle_to_equal_values() -> None:
+    import copy
+    import pickle
+
+    options = Options(
+        lifespan="off", event_routes={"sqs": "/jobs"}, fail_on_status=frozenset({502})
+    )
+    for twin in (copy.copy(options), copy.deepcopy(options), pickle.loads(pickle.dumps(options))):
+        assert [getattr(twin, name) for name in OPTION_NAMES] == [
+            getattr(options, name) for name in OPTION_NAMES
+        ]

@@ -92,8 +92,20 @@ class Request:
         self.stream = stream
         self.after = after
 
+    # What the dataclass this was gave users (docs/api.md): field-wise equality, positional
+    # patterns, a repr of every field.
+    __match_args__ = __slots__
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        names = self.__slots__
+        return all(getattr(self, name) == getattr(other, name) for name in names)
+
     def __repr__(self) -> str:
-        return f"Request(method={self.method!r}, path={self.path!r}, source={self.source!r})"
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"Request({fields})"
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive), or None."""

@@ -43,8 +43,19 @@ class Response:
         self.error = error
         self.stream = stream
 
+    # What the dataclass this was gave users (docs/api.md): field-wise equality, positional
+    # patterns, a repr of every field.
+    __match_args__ = __slots__
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
+
     def __repr__(self) -> str:
-        return f"Response(status={self.status!r}, headers={self.headers!r}, body={self.body!r})"
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"Response({fields})"
 
     async def read(self) -> bytes:
         """The whole body; a stream is read to its end first and becomes ``body``."""

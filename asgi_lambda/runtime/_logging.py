@@ -99,14 +99,31 @@ def json_format() -> bool:
 
 
 _PLAIN_LOGGERS = (logging.Logger, logging.RootLogger)
-# What a record passes through on its way to the handlers; a library that wants every record
-# (Sentry's logging integration patches ``callHandlers``) replaces one of these.
-_RECORD_PATH = ("_log", "makeRecord", "handle", "callHandlers", "info")
+# What a record passes through on its way to the handler; a library that wants every record
+# (Sentry's logging integration patches ``Logger.callHandlers``, tracers wrap ``Logger._log``)
+# replaces one of these.  Taken when the runtime starts, before the app's import: a later patch
+# is a different object, even one made with ``functools.wraps`` (which keeps the module name).
+_RECORD_PATH = (
+    (logging.Logger, ("_log", "makeRecord", "handle", "callHandlers", "info", "isEnabledFor")),
+    (logging.Handler, ("handle", "format")),
+    (logging.Filterer, ("filter",)),
+)
+_ORIGINALS = tuple(
+    (owner, name, getattr(owner, name)) for owner, names in _RECORD_PATH for name in names
+)
 
 
-def _methods_are_loggings() -> bool:
-    logger_class = logging.Logger
-    return all(getattr(logger_class, name).__module__ == "logging" for name in _RECORD_PATH)
+def _methods_are_loggings(logger: logging.Logger) -> bool:
+    """Is every method a record meets logging's own, unpatched on its class or this logger?"""
+    if vars(logger).keys() & _PATCHABLE or vars(logging.RootLogger).keys() & _PATCHABLE:
+        return False
+    return all(
+        getattr(owner, name) is original and original.__module__ == "logging"
+        for owner, name, original in _ORIGINALS
+    )
+
+
+_PATCHABLE = frozenset(name for owner, names in _RECORD_PATH for name in names)
 
 
 class _Direct:
@@ -137,7 +154,7 @@ class _Direct:
 
     def _alone(self, logger: logging.Logger) -> bool:
         """Would an INFO record of ``logger`` reach this handler, and it alone, unchanged?"""
-        if type(logger) not in _PLAIN_LOGGERS or not _methods_are_loggings():
+        if type(logger) not in _PLAIN_LOGGERS or not _methods_are_loggings(logger):
             return False  # an adapter, a subclass or a patched method may see the record
         if not logger.isEnabledFor(logging.INFO):
             return False

@@ -3,6 +3,7 @@ could see the record."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Iterator
@@ -187,5 +188,38 @@ def test_a_failed_write_is_left_to_logging_not_raised(
         raise BrokenPipeError("stdout is closed")
 
     monkeypatch.setattr(_logging, "write", broken)
+    assert _logsink.sink is not None
+    assert _logsink.sink(runtime_logging, LINE) is False
+
+
+@pytest.mark.parametrize(
+    ("owner", "name"),
+    [
+        (logging.Logger, "callHandlers"),
+        (logging.Logger, "_log"),
+        (logging.Handler, "handle"),
+        (logging.Filterer, "filter"),
+    ],
+)
+def test_a_patch_that_keeps_loggings_module_name_still_sends_the_line_through_logging(
+    runtime_logging: logging.Logger, monkeypatch: pytest.MonkeyPatch, owner: type, name: str
+) -> None:
+    alone(monkeypatch)
+    original = getattr(owner, name)
+
+    @functools.wraps(original)  # as wrapt and ddtrace patch: __module__ stays "logging"
+    def patched(*args: object, **kwargs: object) -> object:
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, patched)
+    assert _logsink.sink is not None
+    assert _logsink.sink(runtime_logging, LINE) is False
+
+
+def test_a_method_patched_on_the_logger_itself_sends_the_line_through_logging(
+    runtime_logging: logging.Logger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alone(monkeypatch)
+    monkeypatch.setattr(runtime_logging, "callHandlers", lambda record: None, raising=False)
     assert _logsink.sink is not None
     assert _logsink.sink(runtime_logging, LINE) is False
