@@ -124,6 +124,8 @@ class _Connection:
                         raise
                 finally:
                     self.limit = None
+        if len(body) > _SMALL:
+            then = b""  # not worth a copy of a large answer to save one system call
         if body or method == "POST":
             headers += b"Content-Length: %d\r\n" % len(body)
         data = self.head(method, path, headers) + body
