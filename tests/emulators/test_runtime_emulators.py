@@ -173,6 +173,23 @@ def test_cargo_lambda_serves_whole_responses_in_streaming_mode(streaming: str) -
     assert response.json()["pool"] == "shared"
 
 
+def test_cargo_lambda_serves_buffered_invocations_one_after_another(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Buffered mode pipelines each answer with the next /next: cargo-lambda's Runtime API (hyper)
+    must hand over every invocation in turn.  Through its Invoke API: its Function URLs expect a
+    streamed prelude whatever the invoke mode (../shared/EMULATORS.md)."""
+    invoke = "2015-03-31/functions/_/invocations"
+    with cargo_lambda(tmp_path_factory.mktemp("cargo-buffered")) as base:
+        answers = [
+            httpx.post(f"{base}/{invoke}", json=url_event("/hello", f"n={n}"), timeout=30)
+            for n in range(5)
+        ]
+    assert [a.status_code for a in answers] == [200] * 5
+    assert [a.json()["statusCode"] for a in answers] == [200] * 5
+    assert [json.loads(a.json()["body"])["query"] for a in answers] == [f"n={n}" for n in range(5)]
+
+
 # The deployment recipes of examples/streaming_app, started the way Lambda starts them.
 
 EXAMPLE = REPO / "examples" / "streaming_app"
