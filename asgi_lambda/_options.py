@@ -31,113 +31,50 @@ LIFESPAN_MODES = ("auto", "on", "off")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
-OPTION_NAMES = (
-    "lifespan",
-    "api_gateway_base_path",
-    "strip_stage_path",
-    "text_mime_types",
-    "exclude_headers",
-    "compression",
-    "compression_min_size",
-    "compress_edge_responses",
-    "log_level",
-    "access_log",
-    "middlewares",
-    "propagate_exceptions",
-    "fail_on_status",
-    "dsn",
-    "api_gateway_endpoint_url",
-    "api_gateway_region_name",
-    "logger",
-    "tracer",
-    "metrics",
-    "deadline_margin",
-    "default_timeout",
-    "startup_timeout",
-    "shutdown_timeout",
-    "event_routes",
-    "pass_through_path",
-    "batch_item_failures",
-    "invoke_mode",
-    "async_backend",
-)
-
-
 class Options:
     """The options of one handler, checked (``build_options``); read-only once built.
 
-    A plain class, not a dataclass: generating a 28-field frozen dataclass cost 1.4 ms of
-    every cold start (docs/performance.md).
+    Each option is a class attribute holding its default (the one list of options: the names,
+    types and defaults); an object holds only the values given.  A plain class, not a
+    dataclass: generating a 28-field frozen dataclass cost 1.4 ms of every cold start
+    (docs/performance.md).
     """
 
-    __slots__ = OPTION_NAMES
+    lifespan: LifespanMode = "auto"
+    api_gateway_base_path: str = "/"
+    strip_stage_path: bool = False
+    text_mime_types: tuple[str, ...] = ()
+    exclude_headers: tuple[str, ...] = ()
+    compression: CompressionMode = "auto"
+    compression_min_size: int = 500
+    compress_edge_responses: bool = False
+    log_level: str = "info"
+    access_log: bool = True
+    middlewares: tuple[Middleware, ...] = ()
+    propagate_exceptions: bool = False
+    fail_on_status: frozenset[int] = frozenset()
+    dsn: str | None = None
+    api_gateway_endpoint_url: str | None = None
+    api_gateway_region_name: str | None = None
+    logger: Any = None
+    tracer: Any = None
+    metrics: Any = None
+    deadline_margin: float = 0.5
+    default_timeout: float = 30.0
+    startup_timeout: float = 10.0
+    shutdown_timeout: float = 1.0
+    event_routes: dict[str, str] = {}  # each object gets its own (``__init__``)
+    pass_through_path: str | None = None
+    batch_item_failures: bool = False
+    invoke_mode: InvokeMode | None = None
+    async_backend: AsyncBackend = "auto"
 
-    lifespan: LifespanMode
-    api_gateway_base_path: str
-    strip_stage_path: bool
-    text_mime_types: tuple[str, ...]
-    exclude_headers: tuple[str, ...]
-    compression: CompressionMode
-    compression_min_size: int
-    compress_edge_responses: bool
-    log_level: str
-    access_log: bool
-    middlewares: tuple[Middleware, ...]
-    propagate_exceptions: bool
-    fail_on_status: frozenset[int]
-    dsn: str | None
-    api_gateway_endpoint_url: str | None
-    api_gateway_region_name: str | None
-    logger: Any
-    tracer: Any
-    metrics: Any
-    deadline_margin: float
-    default_timeout: float
-    startup_timeout: float
-    shutdown_timeout: float
-    event_routes: dict[str, str]
-    pass_through_path: str | None
-    batch_item_failures: bool
-    invoke_mode: InvokeMode | None
-    async_backend: AsyncBackend
-
-    def __init__(
-        self,
-        *,
-        lifespan: LifespanMode = "auto",
-        api_gateway_base_path: str = "/",
-        strip_stage_path: bool = False,
-        text_mime_types: tuple[str, ...] = (),
-        exclude_headers: tuple[str, ...] = (),
-        compression: CompressionMode = "auto",
-        compression_min_size: int = 500,
-        compress_edge_responses: bool = False,
-        log_level: str = "info",
-        access_log: bool = True,
-        middlewares: tuple[Middleware, ...] = (),
-        propagate_exceptions: bool = False,
-        fail_on_status: frozenset[int] = frozenset(),
-        dsn: str | None = None,
-        api_gateway_endpoint_url: str | None = None,
-        api_gateway_region_name: str | None = None,
-        logger: Any = None,
-        tracer: Any = None,
-        metrics: Any = None,
-        deadline_margin: float = 0.5,
-        default_timeout: float = 30.0,
-        startup_timeout: float = 10.0,
-        shutdown_timeout: float = 1.0,
-        event_routes: dict[str, str] | None = None,
-        pass_through_path: str | None = None,
-        batch_item_failures: bool = False,
-        invoke_mode: InvokeMode | None = None,
-        async_backend: AsyncBackend = "auto",
-    ) -> None:
-        values = locals()
-        for name in OPTION_NAMES:
-            object.__setattr__(self, name, values[name])
-        if event_routes is None:
-            object.__setattr__(self, "event_routes", {})
+    def __init__(self, **values: Any) -> None:
+        unknown = values.keys() - _NAMES
+        if unknown:
+            raise TypeError(f"Options() got unknown options: {', '.join(sorted(unknown))}")
+        values.setdefault("event_routes", {})
+        vars(self).update(values)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"options are read-only: cannot assign to {name!r}")
@@ -145,16 +82,12 @@ class Options:
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"options are read-only: cannot delete {name!r}")
 
-    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
-        """``copy``, ``deepcopy`` and ``pickle`` rebuild through ``__init__`` (a read-only
-        object cannot have its slots set back one by one)."""
-        return _rebuilt, ({name: getattr(self, name) for name in OPTION_NAMES},)
-
     def __repr__(self) -> str:
         return "Options(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in OPTION_NAMES) + ")"
 
-def _rebuilt(values: dict[str, Any]) -> Options:
-    return Options(**values)
+
+OPTION_NAMES: tuple[str, ...] = tuple(Options.__annotations__)
+_NAMES = frozenset(OPTION_NAMES)
 
 
 # Mangum's options that asgi-lambda has no option of the same name for, and what replaces each.

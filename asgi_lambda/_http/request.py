@@ -6,12 +6,13 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from .._types import LambdaContext, LambdaEvent, RawHeaders
+from ._record import Record
 
 if TYPE_CHECKING:
     from .._deadline import Deadline
 
 
-class Request:
+class Request(Record):
     """One HTTP request, already translated from its event.
 
     Field names and meanings follow the ASGI HTTP scope so the core can copy them straight in:
@@ -92,20 +93,7 @@ class Request:
         self.stream = stream
         self.after = after
 
-    # What the dataclass this was gave users (docs/api.md): field-wise equality, positional
-    # patterns, a repr of every field.
-    __match_args__ = __slots__
-    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        names = self.__slots__
-        return all(getattr(self, name) == getattr(other, name) for name in names)
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
-        return f"Request({fields})"
+    __match_args__ = __slots__  # positional patterns, as the dataclass had
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive), or None."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from .._types import RawHeaders
+from ._record import Record
 
 
-class Response:
+class Response(Record):
     """One HTTP response as the app sent it.
 
     ``headers`` keep the app's order and one entry per value (``set-cookie`` is never merged).
@@ -43,19 +44,7 @@ class Response:
         self.error = error
         self.stream = stream
 
-    # What the dataclass this was gave users (docs/api.md): field-wise equality, positional
-    # patterns, a repr of every field.
-    __match_args__ = __slots__
-    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
-        return f"Response({fields})"
+    __match_args__ = __slots__  # positional patterns, as the dataclass had
 
     async def read(self) -> bytes:
         """The whole body; a stream is read to its end first and becomes ``body``."""

@@ -115,11 +115,18 @@ class Environment:
 
     async def settle(self, limit: float | None = None) -> None:
         """Wait for the invocation's work after its answer (``done``); an environment still
-        busy past ``limit`` (the function's timeout by default) stays busy, and is retired."""
+        busy past ``limit`` in all (the function's timeout and a grace by default) stays busy,
+        and is retired."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + (limit or self.timeout + GRACE)
         try:
-            while self.busy and not self.dead and (await self.reply(limit))[0] not in FINAL:
-                pass
+            while self.busy and not self.dead:
+                left = until - loop.time()
+                if left <= 0 or (await self.reply(left))[0] in FINAL:
+                    break
         except TimeoutError:
+            pass
+        if self.busy and not self.dead:
             logger.warning("environment %d did not finish its invocation in time", self.number)
 
     async def abandon(self) -> None:

@@ -48,6 +48,7 @@ class Runtime:
         self.stream = stream
         self.concurrency = max(concurrency, 1)
         self._next = address.path("/invocation/next")
+        self._next_request = b""  # GET /next as sent, for pipelining (_next_ahead)
         self.posts = Poster(address, self.concurrency, JSON_TYPE, BYTES_TYPE)
         self.stopping = False  # SIGTERM came: no new invocations
         self.running: dict[str, Call] = {}  # invocations on a slot, answered or not, by id
@@ -199,7 +200,9 @@ class Runtime:
         after = request.after
         if self.concurrency != 1 or self.stopping or (after is not None and not after.done()):
             return b""
-        return connection.head("GET", self._next, USER_AGENT)
+        if not self._next_request:  # the same bytes for every connection: made once
+            self._next_request = connection.head("GET", self._next, USER_AGENT)
+        return self._next_request
 
     def report_cut(self) -> None:
         """After SIGTERM's grace: each invocation cut short before its answer was posted gets an

@@ -457,24 +457,24 @@ def test_a_client_that_leaves_mid_stream_stops_the_app_and_frees_its_environment
     assert " env 1" in server.log_line("/health")  # the same environment: no second cold start
 
 
-def leave_a_stream(server: Server) -> None:
+def leave_a_stream(serve: Callable[..., Server], stop: str) -> Server:
+    """tests/local/stopping_app.py served in one environment (30 s timeout), whose stream a
+    client leaves after one tick; ``stop``: how the app takes being stopped."""
+    server = serve(
+        "stopping_app:handler",
+        *("--source", "function-url", "--concurrency", "1", "--timeout", "30"),
+        cwd=HERE,
+        env={"STOP": stop},
+    )
     with httpx.stream("GET", f"{server.url}/stream", timeout=30) as reply:
-        next(reply.iter_raw())  # one tick, then the client leaves
+        next(reply.iter_raw())
+    return server
 
 
 def test_an_app_whose_stop_raises_leaves_each_later_request_its_own_answer(
     serve: Callable[..., Server],
 ) -> None:
-    server = serve(
-        "stopping_app:handler",
-        "--source",
-        "function-url",
-        "--concurrency",
-        "1",
-        cwd=HERE,
-        env={"STOP": "raise"},
-    )
-    leave_a_stream(server)
+    server = leave_a_stream(serve, "raise")
     answers = [httpx.get(f"{server.url}/after{i}", timeout=30) for i in range(3)]
     assert [(a.status_code, a.text) for a in answers] == [
         (200, "hello /after0"),
@@ -488,18 +488,7 @@ def test_an_app_that_ignores_its_stop_is_retired_for_a_fresh_environment(
 ) -> None:
     import time
 
-    server = serve(
-        "stopping_app:handler",
-        "--source",
-        "function-url",
-        "--concurrency",
-        "1",
-        "--timeout",
-        "30",
-        cwd=HERE,
-        env={"STOP": "ignore"},
-    )
-    leave_a_stream(server)
+    server = leave_a_stream(serve, "ignore")
     started = time.monotonic()
     answer = httpx.get(f"{server.url}/next", timeout=30)
     assert answer.text == "hello /next"

@@ -149,22 +149,6 @@ def test_json_logs_have_no_direct_sink(monkeypatch: pytest.MonkeyPatch) -> None:
         _logsink.sink = saved[2]
 
 
-def test_a_patched_logger_method_sends_the_line_through_logging(
-    runtime_logging: logging.Logger, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    alone(monkeypatch)
-    seen: list[str] = []
-    original = logging.Logger.callHandlers
-
-    def call_handlers(self: logging.Logger, record: logging.LogRecord) -> None:
-        seen.append(record.getMessage())  # as Sentry's logging integration records breadcrumbs
-        original(self, record)
-
-    monkeypatch.setattr(logging.Logger, "callHandlers", call_handlers)
-    assert _logsink.sink is not None
-    assert _logsink.sink(runtime_logging, LINE) is False
-
-
 def test_a_logger_of_a_subclass_sends_the_line_through_logging(
     runtime_logging: logging.Logger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -192,25 +176,31 @@ def test_a_failed_write_is_left_to_logging_not_raised(
     assert _logsink.sink(runtime_logging, LINE) is False
 
 
+@pytest.mark.parametrize("keeps_loggings_name", [False, True], ids=["plain", "functools.wraps"])
 @pytest.mark.parametrize(
     ("owner", "name"),
     [
-        (logging.Logger, "callHandlers"),
+        (logging.Logger, "callHandlers"),  # Sentry's logging integration
         (logging.Logger, "_log"),
         (logging.Handler, "handle"),
         (logging.Filterer, "filter"),
     ],
 )
-def test_a_patch_that_keeps_loggings_module_name_still_sends_the_line_through_logging(
-    runtime_logging: logging.Logger, monkeypatch: pytest.MonkeyPatch, owner: type, name: str
+def test_a_patched_method_on_a_records_path_sends_the_line_through_logging(
+    runtime_logging: logging.Logger,
+    monkeypatch: pytest.MonkeyPatch,
+    owner: type,
+    name: str,
+    keeps_loggings_name: bool,
 ) -> None:
     alone(monkeypatch)
     original = getattr(owner, name)
 
-    @functools.wraps(original)  # as wrapt and ddtrace patch: __module__ stays "logging"
     def patched(*args: object, **kwargs: object) -> object:
         return original(*args, **kwargs)
 
+    if keeps_loggings_name:  # as wrapt and ddtrace patch: __module__ stays "logging"
+        patched = functools.wraps(original)(patched)
     monkeypatch.setattr(owner, name, patched)
     assert _logsink.sink is not None
     assert _logsink.sink(runtime_logging, LINE) is False
